@@ -1,0 +1,3 @@
+#include "widgets/widgetslogging.h"
+
+Q_LOGGING_CATEGORY(lcWidgets, "baton.widgets", QtInfoMsg)

@@ -29,3 +29,11 @@ inline tl::unexpected<Error> fail(Error::Kind kind, QString message, int httpSta
     if (!var##_result)                                                                                                \
         return ::Baton::fail(std::move(var##_result).error());                                                        \
     auto var = std::move(*var##_result)
+
+// Evaluates a Result<void>-returning expression and returns its error from the enclosing function, if any.
+#define BATON_TRY_VOID(expr)                                                                                          \
+    do {                                                                                                              \
+        auto baton_try_void_result = (expr);                                                                          \
+        if (!baton_try_void_result)                                                                                   \
+            return ::Baton::fail(std::move(baton_try_void_result).error());                                           \
+    } while (false)

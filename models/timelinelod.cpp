@@ -70,6 +70,14 @@ void settleGroup(std::vector<Run> &out, Group &g, Run *next, int width)
         return;
     g.active = false;
     const int r = int(std::lround(g.x0));
+    const int rEnd = int(std::lround(g.x1));
+    if (rEnd > r) {
+        // It straddles a column boundary: the column between its neighbours is nobody else's.
+        emitRun(out, r, rEnd, g.style);
+        if (next)
+            next->x0 = std::max(next->x0, rEnd);
+        return;
+    }
     const int p = priority(g.style);
     Run *prev = (!out.empty() && out.back().x1 == r) ? &out.back() : nullptr;
     if (next && r < width && p > priority(next->style)) {
@@ -140,7 +148,8 @@ void laneRuns(const TimelineModel &model, int lane, const RunWindow &w, std::vec
             // A gap between spans (none in a normal lane): settle what was merged before it on its own.
             settleGroup(out, g, nullptr, w.width);
         }
-        if (b > a) {
+        // A span at least a pixel wide keeps its own (rounded) pixels; anything narrower joins the merged run.
+        if (xe - xs >= 1.0) {
             if (g.active) {
                 // A span of its own pixels follows a merged run still under a pixel: settle it against this one.
                 Run next { a, b, style };
@@ -158,7 +167,7 @@ void laneRuns(const TimelineModel &model, int lane, const RunWindow &w, std::vec
             if (priority(style) > priority(g.style))
                 g.style = style;
         }
-        if (std::lround(g.x1) - std::lround(g.x0) >= 1) {
+        if (g.x1 - g.x0 >= 1.0) {
             emitRun(out, int(std::lround(g.x0)), int(std::lround(g.x1)), g.style);
             g.active = false;
         }

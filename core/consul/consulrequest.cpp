@@ -45,10 +45,13 @@ Consul::Meta metaFrom(const QNetworkReply *reply, int status, qint64 elapsedMs)
     return m;
 }
 
-bool isHttpLevel(QNetworkReply::NetworkError e)
+// Whether the server answered in HTTP at all. Qt reports HTTP error statuses as content, protocol (400 is
+// ProtocolInvalidOperationError) or server errors; only the network-layer codes (below 200: refused, reset,
+// closed mid-body, TLS) mean there is no complete answer, even when a status line had arrived.
+bool isTransportFailure(QNetworkReply::NetworkError e)
 {
     const int v = int(e);
-    return v == 0 || (v >= 201 && v <= 299) || (v >= 401 && v <= 499);
+    return v > 0 && v < 200;
 }
 
 } // namespace
@@ -158,7 +161,7 @@ void ConsulRequest::onFinished()
     const QNetworkReply::NetworkError error = m_reply->error();
     const QVariant statusAttr = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
     const int status = statusAttr.isValid() ? statusAttr.toInt() : 0;
-    if (status <= 0 || !isHttpLevel(error)) {
+    if (status <= 0 || isTransportFailure(error)) {
         const QString what = m_reply->errorString();
         const QString where
             = m_reply->url().adjusted(QUrl::RemoveUserInfo | QUrl::RemoveQuery | QUrl::RemovePath).toString();

@@ -12,9 +12,9 @@ CheckStatus ServiceHealth::aggregatedStatus() const
 {
     CheckStatus worst = CheckStatus::Passing;
     for (const HealthCheck &c : checks) {
-        if (c.isMaintenance() || c.status == CheckStatus::Critical || c.status == CheckStatus::Unknown)
+        if (c.status == CheckStatus::Critical)
             return CheckStatus::Critical;
-        if (c.status == CheckStatus::Warning)
+        if (c.status != CheckStatus::Passing)
             worst = CheckStatus::Warning;
     }
     return worst;
@@ -22,16 +22,19 @@ CheckStatus ServiceHealth::aggregatedStatus() const
 
 std::optional<QString> ServiceHealth::offlineReason() const
 {
-    // Maintenance wins over any other critical check: it is the reason an operator recognises.
+    // The same rule as the gate (ansible/plugins/module_utils/gate_core.py, offline_reason): only `critical`
+    // takes an instance out of service, and a maintenance check names the reason before any other.
     for (const HealthCheck &c : checks) {
-        if (c.isMaintenance() && c.status != CheckStatus::Passing && c.status != CheckStatus::Warning)
-            return QStringLiteral("maintenance: %1").arg(c.notes.isEmpty() ? c.name : c.notes);
+        if (c.status == CheckStatus::Critical && c.isMaintenance()) {
+            const QString notes = c.notes.trimmed();
+            return notes.isEmpty() ? QStringLiteral("maintenance") : QStringLiteral("maintenance: %1").arg(notes);
+        }
     }
     for (const HealthCheck &c : checks) {
-        if (c.status == CheckStatus::Critical)
-            return QStringLiteral("critical: %1").arg(c.name.isEmpty() ? c.checkId : c.name);
-        if (c.status == CheckStatus::Unknown)
-            return QStringLiteral("%1: %2").arg(c.statusText.left(32), c.name.isEmpty() ? c.checkId : c.name);
+        if (c.status == CheckStatus::Critical) {
+            const QString label = !c.name.isEmpty() ? c.name : !c.checkId.isEmpty() ? c.checkId : QStringLiteral("?");
+            return QStringLiteral("critical: %1").arg(label);
+        }
     }
     return std::nullopt;
 }

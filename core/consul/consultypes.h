@@ -168,11 +168,12 @@ struct ServiceHealth
     Service service;
     QList<HealthCheck> checks;
 
-    // Worst status over the checks; maintenance counts as critical.
+    // Worst status over the checks; a status Consul does not define counts as a warning (not healthy, but not
+    // proof of being out of service).
     CheckStatus aggregatedStatus() const;
-    // Why this instance is out of service, or nothing when no check is critical: "maintenance: <notes>" when
-    // a maintenance check is on, else "critical: <check name>". A check in a status Consul does not define
-    // counts as critical, since a budget must never be computed from a status it does not understand.
+    // Why this instance is out of service, or nothing when no check is critical: "maintenance: <notes>" (or
+    // "maintenance" without notes) when a maintenance check is on, else "critical: <check name>". The gate
+    // applies the same rule, so the console and the gate agree on who is offline.
     std::optional<QString> offlineReason() const;
 
     bool operator==(const ServiceHealth &) const = default;

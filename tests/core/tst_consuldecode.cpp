@@ -434,14 +434,23 @@ private Q_SLOTS:
         QVERIFY(!badBehavior);
     }
 
-    void unknownStatusCountsAsOffline()
+    void offlineRuleMatchesTheGate()
     {
+        // Only critical checks take an instance out; maintenance names the reason first; an unknown status
+        // is "not healthy" but not offline.
         const auto entries = ok(ConsulDecode::healthService(
-            json::parse("[{\"Node\":{\"Node\":\"a\"},\"Service\":{\"Service\":\"web\"},\"Checks\":[{\"CheckID\":\"x\","
-                        "\"Name\":\"X\",\"Status\":\"maintenance\"}]}]")));
-        QCOMPARE(entries.first().checks.first().status, Consul::CheckStatus::Unknown);
-        QCOMPARE(entries.first().aggregatedStatus(), Consul::CheckStatus::Critical);
-        QCOMPARE(entries.first().offlineReason().value(), "maintenance: X");
+            json::parse("[{\"Node\":{\"Node\":\"a\"},\"Service\":{\"Service\":\"web\"},\"Checks\":["
+                        "{\"CheckID\":\"x\",\"Name\":\"X\",\"Status\":\"maintenance\"}]},"
+                        "{\"Node\":{\"Node\":\"b\"},\"Service\":{\"Service\":\"web\"},\"Checks\":["
+                        "{\"CheckID\":\"http\",\"Name\":\"HTTP\",\"Status\":\"critical\"},"
+                        "{\"CheckID\":\"_service_maintenance:web\",\"Status\":\"critical\",\"Notes\":\" \"}]},"
+                        "{\"Node\":{\"Node\":\"c\"},\"Service\":{\"Service\":\"web\"},\"Checks\":["
+                        "{\"CheckID\":\"http\",\"Status\":\"critical\"}]}]")));
+        QCOMPARE(entries[0].checks.first().status, Consul::CheckStatus::Unknown);
+        QCOMPARE(entries[0].aggregatedStatus(), Consul::CheckStatus::Warning);
+        QVERIFY(!entries[0].offlineReason().has_value());
+        QCOMPARE(entries[1].offlineReason().value(), "maintenance");
+        QCOMPARE(entries[2].offlineReason().value(), "critical: http");
     }
 
     void goDurations()

@@ -301,8 +301,13 @@ FakeConsulServer::Response FakeConsulServer::builtIn(const Request &request)
         return Response::json(m_body, m_index);
     case Mode::ImmediateNoIndex:
         return Response::json(m_body);
-    case Mode::ImmediateChurn:
-        return Response::json("[{\"n\":" + QByteArray::number(++m_churn) + "}]", ++m_answerIndex);
+    case Mode::ImmediateChurn: {
+        // One object that every list decoder accepts (nodes, KV entries, checks), different every time.
+        const QByteArray n = QByteArray::number(++m_churn);
+        return Response::json("[{\"Node\":\"churn-" + n + "\",\"Key\":\"churn/" + n
+                + "\",\"CheckID\":\"churn\",\"Status\":\"passing\",\"ID\":\"" + n + "\"}]",
+            ++m_answerIndex);
+    }
     }
     return Response::json(m_body, m_index);
 }

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
-#include <QTest>
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QTimer>
 
 namespace Baton {
 
@@ -95,15 +97,38 @@ void ManualClock::advanceTo(qint64 t)
     m_now = std::max(m_now, t);
 }
 
+namespace {
+
+// Like QTest::qWaitFor, but wakes on every event instead of polling every 10 ms: a simulated hour is
+// thousands of steps, each waiting for one local round trip.
+bool waitUntil(const std::function<bool()> &predicate, int timeoutMs)
+{
+    if (predicate())
+        return true;
+    QDeadlineTimer deadline(timeoutMs);
+    QTimer wakeUp; // makes WaitForMoreEvents return when the time is up
+    wakeUp.setSingleShot(true);
+    wakeUp.start(timeoutMs);
+    while (!predicate()) {
+        if (deadline.hasExpired())
+            return false;
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+    }
+    return true;
+}
+
+} // namespace
+
 bool ManualClock::runUntil(qint64 untilMs, const std::function<bool()> &settled, int realTimeoutMs)
 {
     while (m_now < untilMs) {
-        if (!QTest::qWaitFor(settled, realTimeoutMs))
+        if (!waitUntil(settled, realTimeoutMs))
             return false;
         const std::optional<qint64> next = nextDeadline();
         advanceTo(next && *next < untilMs ? *next : untilMs);
     }
-    return QTest::qWaitFor(settled, realTimeoutMs);
+    return waitUntil(settled, realTimeoutMs);
 }
 
 } // namespace Baton

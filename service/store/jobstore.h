@@ -130,6 +130,9 @@ public:
     virtual QString describe() const = 0; // where, without a password
     virtual Result<void> open() = 0; // connects and applies migrations
     virtual int schemaVersion() const = 0;
+    // The service instance that owns the jobs it creates; loadUnfinishedJobs() returns only its own, so
+    // replicas sharing one database never take over each other's runs.
+    virtual void setOwner(const QString &instance) = 0;
 
     // Inserts the job with its node runs and their first transitions; sets job.id.
     virtual Result<void> createJob(Job &job, const std::optional<IdempotencyRecord> &idempotency) = 0;

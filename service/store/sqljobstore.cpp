@@ -70,7 +70,7 @@ const char *const kMigration1[] = {
     " created_at {BIGINT} NOT NULL, started_at {BIGINT}, finished_at {BIGINT},"
     " cancel_mode TEXT, cancel_by TEXT, cancel_at {BIGINT},"
     " relaunch_of {BIGINT}, counts TEXT NOT NULL, search TEXT NOT NULL,"
-    " idem_key TEXT, idem_hash TEXT)",
+    " idem_key TEXT, idem_hash TEXT, owner TEXT NOT NULL DEFAULT '')",
     "CREATE UNIQUE INDEX jobs_idem ON jobs (operator_name, idem_key) WHERE idem_key IS NOT NULL",
     "CREATE INDEX jobs_state ON jobs (state, id)",
     "CREATE INDEX jobs_playbook ON jobs (playbook, id)",
@@ -220,16 +220,6 @@ Result<void> SqlJobStore::open()
         q.exec(QStringLiteral("SET client_min_messages TO WARNING"));
     }
     BATON_TRY_VOID(migrate());
-    if (m_dialect == Dialect::Sqlite) {
-        QSqlQuery s(db);
-        if (!s.exec(QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM events")) || !s.next())
-            return fail(Error::Kind::Io, QStringLiteral("reading the event sequence failed: %1").arg(s.lastError().text()));
-        quint64 next = s.value(0).toULongLong() + 1;
-        BATON_TRY(floor, meta(QStringLiteral("event_seq_floor")));
-        if (floor)
-            next = std::max<quint64>(next, floor->toULongLong() + 1);
-        m_nextSeq = next;
-    }
     return {};
 }
 
@@ -288,8 +278,7 @@ Result<void> SqlJobStore::migrate()
         Migration m1 { 1, {} };
         for (const char *s : kMigration1)
             m1.statements.append(sql(QString::fromLatin1(s)));
-        if (m_dialect == Dialect::Postgres)
-            m1.statements.append(QStringLiteral("CREATE SEQUENCE event_seq"));
+        m1.statements.append(QStringLiteral("INSERT INTO meta (key, value) VALUES ('event_seq', '0')"));
         migrations.append(m1);
     }
     for (const Migration &m : migrations) {
@@ -330,8 +319,8 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     if (insert) {
         q.prepare(QStringLiteral(
             "INSERT INTO jobs (playbook, service, tag, operator_name, state, halt_reason, spec, created_at, started_at,"
-            " finished_at, cancel_mode, cancel_by, cancel_at, relaunch_of, counts, search, idem_key, idem_hash)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
+            " finished_at, cancel_mode, cancel_by, cancel_at, relaunch_of, counts, search, idem_key, idem_hash, owner)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
     } else {
         q.prepare(QStringLiteral(
             "UPDATE jobs SET playbook = ?, service = ?, tag = ?, operator_name = ?, state = ?, halt_reason = ?, spec = ?,"
@@ -357,6 +346,7 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     if (insert) {
         q.addBindValue(idem ? QVariant(idem->key) : QVariant(QMetaType(QMetaType::QString)));
         q.addBindValue(idem ? QVariant(idem->requestHash) : QVariant(QMetaType(QMetaType::QString)));
+        q.addBindValue(m_owner);
     } else {
         q.addBindValue(qlonglong(job.id));
     }
@@ -461,20 +451,18 @@ Result<QList<quint64>> SqlJobStore::allocateSeqs(int n)
     out.reserve(n);
     if (n == 0)
         return out;
-    if (m_dialect == Dialect::Sqlite) {
-        for (int i = 0; i < n; ++i)
-            out.append(m_nextSeq + quint64(i));
-        return out;
-    }
+    // The counter row is updated inside the writing transaction, so its lock orders every writer's commits by
+    // sequence number: a reader that sees N committed has seen everything below N, and a rolled-back batch
+    // leaves no gap. That holds across replicas sharing one PostgreSQL database.
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT nextval('event_seq') FROM generate_series(1, ?)"));
+    q.prepare(QStringLiteral("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS TEXT) WHERE key = 'event_seq' RETURNING value"));
     q.addBindValue(n);
     BATON_TRY_VOID(exec(q, "allocating event numbers"));
-    while (q.next())
-        out.append(q.value(0).toULongLong());
-    std::sort(out.begin(), out.end());
-    if (out.size() != n)
-        return fail(Error::Kind::Io, QStringLiteral("the database allocated %1 event numbers instead of %2").arg(out.size()).arg(n));
+    if (!q.next())
+        return fail(Error::Kind::Io, QStringLiteral("the event counter is missing from the meta table"));
+    const quint64 last = q.value(0).toString().toULongLong();
+    for (int i = n - 1; i >= 0; --i)
+        out.append(last - quint64(i));
     return out;
 }
 
@@ -552,8 +540,6 @@ Result<void> SqlJobStore::write(const WriteBatch &batch, QList<StoredEvent> *com
     });
     if (!r)
         return r;
-    if (m_dialect == Dialect::Sqlite && !events.isEmpty())
-        m_nextSeq = events.last().seq + 1;
     if (committed)
         *committed = std::move(events);
     return {};
@@ -721,7 +707,9 @@ Result<JobPage> SqlJobStore::listJobs(const JobQuery &query)
 Result<QList<UnfinishedJob>> SqlJobStore::loadUnfinishedJobs()
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT %1 FROM jobs WHERE state IN ('queued', 'running', 'cancelling') ORDER BY id").arg(kJobColumns));
+    q.prepare(QStringLiteral("SELECT %1 FROM jobs WHERE state IN ('queued', 'running', 'cancelling') AND owner = ? ORDER BY id")
+                  .arg(kJobColumns));
+    q.addBindValue(m_owner);
     BATON_TRY_VOID(exec(q, "reading unfinished jobs"));
     QList<UnfinishedJob> out;
     while (q.next()) {
@@ -791,12 +779,7 @@ Result<qint64> SqlJobStore::trimEvents(qint64 keepCount, qint64 olderThanMs)
         q.addBindValue(qlonglong(olderThanMs > 0 ? olderThanMs : 0));
         BATON_TRY_VOID(exec(q, "trimming events"));
         removed = q.numRowsAffected();
-        // Never empty the table entirely: the newest event stays so the sequence survives a restart.
-        QSqlQuery m(db);
-        m.prepare(QStringLiteral("INSERT INTO meta (key, value) VALUES ('event_seq_floor', ?)"
-                                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
-        m.addBindValue(QString::number(range.newest));
-        return exec(m, "recording the event floor");
+        return {};
     });
     if (!r)
         return fail(r.error());

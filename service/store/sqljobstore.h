@@ -24,6 +24,7 @@ public:
     QString describe() const override;
     Result<void> open() override;
     int schemaVersion() const override { return m_schemaVersion; }
+    void setOwner(const QString &instance) override { m_owner = instance; }
 
     Result<void> createJob(Job &job, const std::optional<IdempotencyRecord> &idempotency) override;
     Result<std::optional<IdempotencyHit>> findIdempotent(const QString &operatorName, const QString &key) override;
@@ -64,7 +65,7 @@ private:
     QUrl m_url;
     QString m_connectionName;
     int m_schemaVersion = 0;
-    quint64 m_nextSeq = 1; // SQLite: one writer per file, so the sequence lives here
+    QString m_owner;
 };
 
 } // namespace Baton

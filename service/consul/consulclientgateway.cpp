@@ -1,0 +1,284 @@
+#include "service/consul/consulclientgateway.h"
+
+#include "core/base/jsonfields.h"
+#include "core/consul/consulclient.h"
+#include "service/servicelogging.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QPointer>
+#include <QSet>
+
+namespace Baton {
+
+ConsulClientGateway::ConsulClientGateway(ConsulClient *client, Options options, QObject *parent)
+    : ConsulGateway(parent)
+    , m_client(client)
+    , m_options(std::move(options))
+{
+    connect(&m_renew, &QTimer::timeout, this, &ConsulClientGateway::renew);
+}
+
+ConsulClientGateway::~ConsulClientGateway() = default;
+
+QString ConsulClientGateway::lockKey(const QString &node) const
+{
+    return m_options.prefix + QStringLiteral("nodes/") + node + QStringLiteral("/job");
+}
+
+QString ConsulClientGateway::describeHolder(const QByteArray &value)
+{
+    auto j = nlohmann::json::parse(value.constData(), value.constData() + value.size(), nullptr, false);
+    if (j.is_object()) {
+        QString text;
+        const auto jobIt = j.find("job");
+        if (jobIt != j.end() && jobIt->is_number_integer())
+            text = QStringLiteral("job %1").arg(jobIt->get<std::int64_t>());
+        const auto instIt = j.find("instance");
+        if (instIt != j.end() && instIt->is_string() && !instIt->get<std::string>().empty())
+            text += QStringLiteral(" on %1").arg(JsonFields::toQString(instIt->get<std::string>()));
+        if (!text.trimmed().isEmpty())
+            return text.trimmed();
+    }
+    return QStringLiteral("another holder");
+}
+
+void ConsulClientGateway::resolveService(const QString &service, const QString &tag, QObject *context, NodesDone done)
+{
+    Consul::QueryOptions o;
+    if (!tag.isEmpty())
+        o.tags = { tag };
+    m_client->catalogService(service, o, context, [service, tag, done](ConsulReply<QList<Consul::CatalogService>> r) {
+        if (!r.ok())
+            return done(fail(Error::make(r.result.error().kind, QStringLiteral("resolving service %1 in Consul: %2").arg(service, r.result.error().message))));
+        QMap<QString, ResolvedNode> byNode;
+        for (const Consul::CatalogService &cs : *r.result) {
+            ResolvedNode &n = byNode[cs.node.name];
+            n.node = cs.node.name;
+            n.address = cs.node.address;
+            n.service = service;
+            n.meta = cs.node.meta;
+            if (!n.services.contains(service))
+                n.services.append(service);
+        }
+        if (byNode.isEmpty())
+            return done(fail(Error::Kind::InvalidInput, tag.isEmpty()
+                                 ? QStringLiteral("service %1 has no instance in the Consul catalog").arg(service)
+                                 : QStringLiteral("service %1 has no instance tagged %2 in the Consul catalog").arg(service, tag)));
+        done(byNode.values());
+    });
+}
+
+void ConsulClientGateway::resolveNodes(const QStringList &nodes, const QString &service, QObject *context, NodesDone done)
+{
+    struct Gather
+    {
+        QList<ResolvedNode> found;
+        int pending = 0;
+        std::optional<Error> error;
+        NodesDone done;
+    };
+    auto g = std::make_shared<Gather>();
+    g->pending = int(nodes.size());
+    g->done = std::move(done);
+    g->found.resize(nodes.size());
+    if (nodes.isEmpty())
+        return g->done(QList<ResolvedNode>());
+    for (qsizetype i = 0; i < nodes.size(); ++i) {
+        const QString name = nodes[i];
+        m_client->catalogNode(name, {}, context, [g, i, name, service](ConsulReply<std::optional<Consul::CatalogNode>> r) {
+            if (!g->error) {
+                if (!r.ok()) {
+                    g->error = Error::make(r.result.error().kind, QStringLiteral("looking up node %1 in Consul: %2").arg(name, r.result.error().message));
+                } else if (!*r.result) {
+                    g->error = Error::make(Error::Kind::InvalidInput, QStringLiteral("node %1 is not in the Consul catalog").arg(name));
+                } else {
+                    const Consul::CatalogNode &cn = **r.result;
+                    ResolvedNode n;
+                    n.node = cn.node.name;
+                    n.address = cn.node.address;
+                    n.meta = cn.node.meta;
+                    n.service = service;
+                    for (const Consul::Service &s : cn.services) {
+                        if (!n.services.contains(s.name))
+                            n.services.append(s.name);
+                    }
+                    if (!service.isEmpty() && !n.services.contains(service))
+                        g->error = Error::make(Error::Kind::InvalidInput, QStringLiteral("node %1 does not run service %2").arg(name, service));
+                    g->found[i] = n;
+                }
+            }
+            if (--g->pending == 0) {
+                if (g->error)
+                    g->done(fail(*g->error));
+                else
+                    g->done(g->found);
+            }
+        });
+    }
+}
+
+void ConsulClientGateway::maxOffline(const QString &service, QObject *context, TextDone done)
+{
+    m_client->kvGet(m_options.prefix + QStringLiteral("services/") + service + QStringLiteral("/max_offline"), {}, context,
+                    [done](ConsulReply<std::optional<Consul::KvEntry>> r) {
+                        if (!r.ok())
+                            return done(fail(r.result.error()));
+                        if (!*r.result)
+                            return done(std::optional<QString>());
+                        done(std::optional<QString>(QString::fromUtf8((*r.result)->value)));
+                    });
+}
+
+void ConsulClientGateway::ensureSession(QObject *context, std::function<void(Result<QString>)> done)
+{
+    if (!m_session.isEmpty())
+        return done(m_session);
+    m_waiting.append({ QPointer<QObject>(context), std::move(done) });
+    if (m_creating)
+        return;
+    m_creating = true;
+    Consul::SessionSpec spec;
+    spec.name = QStringLiteral("baton-service %1").arg(m_options.instance);
+    spec.ttlMs = m_options.sessionTtlMs;
+    spec.behavior = Consul::SessionBehavior::Release;
+    spec.lockDelayMs = 0;
+    spec.nodeChecks = QStringList(); // liveness is the TTL alone: the agent's node health is not ours
+    m_client->sessionCreate(spec, {}, this, [this](ConsulReply<QString> r) {
+        m_creating = false;
+        auto waiting = std::exchange(m_waiting, {});
+        if (!r.ok()) {
+            for (auto &[ctx, cb] : waiting) {
+                if (ctx)
+                    cb(fail(Error::make(r.result.error().kind, QStringLiteral("creating a Consul session: %1").arg(r.result.error().message))));
+            }
+            return;
+        }
+        m_session = *r.result;
+        qCInfo(lcServiceConsul).noquote() << "holding node locks with Consul session" << m_session;
+        m_renew.start(int(std::max<qint64>(1000, m_options.sessionTtlMs / 2)));
+        Q_EMIT sessionCreated(m_session);
+        for (auto &[ctx, cb] : waiting) {
+            if (ctx)
+                cb(m_session);
+        }
+    });
+}
+
+void ConsulClientGateway::renew()
+{
+    if (m_session.isEmpty())
+        return;
+    const QString id = m_session;
+    m_client->sessionRenew(id, {}, this, [this, id](ConsulReply<Consul::Session> r) {
+        if (id != m_session)
+            return;
+        if (r.ok()) {
+            if (r.result->ttlMs > 0 && r.result->ttlMs / 2 != m_renew.interval())
+                m_renew.setInterval(int(std::max<qint64>(1000, r.result->ttlMs / 2)));
+            return;
+        }
+        if (r.result.error().kind == Error::Kind::NotFound) {
+            qCCritical(lcServiceConsul).noquote() << "the Consul session" << id << "is gone; node locks held with it are lost";
+            m_session.clear();
+            m_renew.stop();
+            Q_EMIT sessionLost(QStringLiteral("the Consul session expired or was destroyed"));
+            return;
+        }
+        qCWarning(lcServiceConsul).noquote() << "renewing the Consul session failed (will retry):" << r.result.error().message;
+    });
+}
+
+void ConsulClientGateway::acquireNodeLock(const QString &node, const QByteArray &value, QObject *context, LockDone done)
+{
+    const QPointer<QObject> ctx(context);
+    ensureSession(context, [this, node, value, ctx, done](Result<QString> session) {
+        if (!ctx)
+            return;
+        if (!session)
+            return done(fail(session.error()));
+        Consul::KvPutOptions put;
+        put.acquire = *session;
+        m_client->kvPut(lockKey(node), value, put, {}, ctx, [this, node, ctx, done](ConsulReply<bool> r) {
+            if (!r.ok()) {
+                if (r.result.error().httpStatus == 500 && r.result.error().message.contains(u"invalid session")) {
+                    m_session.clear();
+                    m_renew.stop();
+                }
+                return done(fail(r.result.error()));
+            }
+            if (*r.result)
+                return done(NodeLockState { true, QString(), r.meta.index });
+            m_client->kvGet(lockKey(node), {}, ctx, [done](ConsulReply<std::optional<Consul::KvEntry>> g) {
+                if (!g.ok())
+                    return done(fail(g.result.error()));
+                NodeLockState s;
+                s.acquired = false;
+                s.holder = *g.result ? describeHolder((*g.result)->value) : QStringLiteral("another holder");
+                s.index = *g.result ? (*g.result)->modifyIndex : g.meta.index;
+                done(s);
+            });
+        });
+    });
+}
+
+void ConsulClientGateway::waitNodeLock(const QString &node, quint64 index, QObject *context, LockDone done)
+{
+    Consul::QueryOptions o;
+    o.index = std::max<quint64>(1, index);
+    o.waitMs = m_options.lockWaitMs;
+    m_client->kvGet(lockKey(node), o, context, [done](ConsulReply<std::optional<Consul::KvEntry>> g) {
+        if (!g.ok())
+            return done(fail(g.result.error()));
+        NodeLockState s;
+        s.holder = *g.result && !(*g.result)->session.isEmpty() ? describeHolder((*g.result)->value) : QString();
+        s.index = g.meta.index;
+        done(s);
+    });
+}
+
+void ConsulClientGateway::releaseNodeLock(const QString &node, QObject *context, VoidDone done)
+{
+    if (m_session.isEmpty())
+        return done({});
+    Consul::KvPutOptions put;
+    put.release = m_session;
+    m_client->kvPut(lockKey(node), QByteArray(), put, {}, context, [done](ConsulReply<bool> r) {
+        if (!r.ok())
+            return done(fail(r.result.error()));
+        done({});
+    });
+}
+
+void ConsulClientGateway::inMaintenance(const QString &node, QObject *context, BoolDone done)
+{
+    m_client->healthNode(node, {}, context, [done](ConsulReply<QList<Consul::HealthCheck>> r) {
+        if (!r.ok())
+            return done(fail(r.result.error()));
+        for (const Consul::HealthCheck &c : *r.result) {
+            if (c.isMaintenance())
+                return done(true);
+        }
+        done(false);
+    });
+}
+
+void ConsulClientGateway::destroySession(const QString &sessionId, QObject *context, VoidDone done)
+{
+    m_client->sessionDestroy(sessionId, {}, context, [done](ConsulReply<bool> r) {
+        if (!r.ok())
+            return done(fail(r.result.error()));
+        done({});
+    });
+}
+
+void ConsulClientGateway::shutdown(QObject *context, VoidDone done)
+{
+    m_renew.stop();
+    if (m_session.isEmpty())
+        return done({});
+    const QString id = std::exchange(m_session, QString());
+    destroySession(id, context, std::move(done));
+}
+
+} // namespace Baton

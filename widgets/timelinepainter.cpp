@@ -460,8 +460,8 @@ void TimelinePainter::paintRows(QPainter &p, int firstRow, int lastRow)
     const QFont barFont = scaledFont(p.font(), 0.9);
     const QFontMetrics fm(barFont);
 
-    // Backgrounds first (zebra, hover), then the bars in device pixels, then outlines, header bands, the grid
-    // and the now line on top.
+    // Backgrounds first (zebra, hover, grid), then the bars in device pixels, outlines, header bands and the
+    // now line on top.
     for (int r = firstRow; r < lastRow; ++r) {
         const TimelineRow &row = m_layout.row(r);
         if (row.kind == TimelineRow::Kind::Header)
@@ -472,6 +472,9 @@ void TimelinePainter::paintRows(QPainter &p, int firstRow, int lastRow)
         if (r == m_hoverRow)
             p.fillRect(QRect(lanes.left(), top, lanes.width(), row.height), hover);
     }
+
+    // The grid goes under the bars: it guides the eye between them without cutting through them.
+    paintGrid(p);
 
     for (int r = firstRow; r < lastRow; ++r) {
         const TimelineRow &row = m_layout.row(r);
@@ -615,7 +618,6 @@ void TimelinePainter::paintRows(QPainter &p, int firstRow, int lastRow)
     }
 
     paintHeaderBands(p, firstRow, lastRow);
-    paintGrid(p);
 
     if (m_selectedLane >= 0) {
         const int r = m_layout.rowOfLane(m_selectedLane);

@@ -143,7 +143,15 @@ Result<LogChunk> decodeLog(const QByteArray &body, const QByteArray &contentType
 
 json jobCancelBody(JobCancelMode mode)
 {
-    return { { "mode", mode == JobCancelMode::Force ? "force" : "graceful" } };
+    switch (mode) {
+    case JobCancelMode::Graceful:
+        return { { "mode", "graceful" } };
+    case JobCancelMode::ForceKeepMaintenance:
+        return { { "mode", "force" }, { "maintenance", "keep" } };
+    case JobCancelMode::ForceReleaseMaintenance:
+        return { { "mode", "force" }, { "maintenance", "release" } };
+    }
+    return json::object();
 }
 
 json nodeCancelBody(NodeCancelMode mode)
@@ -215,9 +223,15 @@ QString describe(NodeCancelMode mode)
 
 QString describe(JobCancelMode mode)
 {
-    return mode == JobCancelMode::Force
-        ? QStringLiteral("cancel the job and kill every run in flight")
-        : QStringLiteral("cancel the job: admit no new node, let runs in flight finish");
+    switch (mode) {
+    case JobCancelMode::Graceful:
+        return QStringLiteral("cancel the job: admit no new node, let runs in flight finish");
+    case JobCancelMode::ForceKeepMaintenance:
+        return QStringLiteral("cancel the job, kill every run in flight and leave those nodes in maintenance");
+    case JobCancelMode::ForceReleaseMaintenance:
+        return QStringLiteral("cancel the job, kill every run in flight and release those nodes' maintenance");
+    }
+    return {};
 }
 
 } // namespace JobsApi

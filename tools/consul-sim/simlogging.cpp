@@ -1,0 +1,7 @@
+#include "tools/consul-sim/simlogging.h"
+
+namespace Baton::ConsulSim {
+
+Q_LOGGING_CATEGORY(lcSim, "baton.consulsim", QtInfoMsg)
+
+} // namespace Baton::ConsulSim

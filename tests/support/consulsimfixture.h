@@ -18,9 +18,14 @@ namespace Baton::Test {
 
 // Runs a consul-sim datacenter for one test (or one test case).
 //
+//     using json = nlohmann::json;
 //     ConsulSimFixture sim;
-//     QVERIFY2(sim.start({{"nodes", {ConsulSimFixture::node("web-1", {ConsulSimFixture::service("web", "web", 8080,
-//               {"blue"}, {ConsulSimFixture::ttlCheck("web-ttl", "30s")})})}}}), qPrintable(sim.errorString()));
+//     const json web = ConsulSimFixture::service("web", "web", 8080, {"blue"},
+//                                                json::array({ConsulSimFixture::ttlCheck("web-ttl", "30s")}));
+//     QVERIFY2(sim.start({{"nodes", json::array({ConsulSimFixture::node("web-1", json::array({web}))})}}),
+//              qPrintable(sim.errorString()));
+//
+// (Spell one-element arrays json::array({x}): with plain braces nlohmann copies x instead of wrapping it.)
 //     QUrl consul = sim.agentUrl("web-1");      // http://127.0.0.1:PORT, serves the whole Consul API
 //     sim.killNode("web-1");                    // serfHealth critical, its sessions invalidated, agent refuses
 //

@@ -193,7 +193,9 @@ std::optional<json> ServiceApi::objectBody(const std::shared_ptr<Call> &call, st
     if (req.body.trimmed().isEmpty())
         return json::object();
     const QByteArray ct = req.header("content-type").toLower();
-    if (!ct.isEmpty() && !ct.startsWith("application/json")) {
+    // Bodies are JSON whatever the client calls them (curl -d says form-urlencoded); only multipart, which
+    // cannot be JSON, is refused outright.
+    if (ct.startsWith("multipart/")) {
         finish(call, HttpResponse::error(415, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as application/json")));
         return std::nullopt;
     }

@@ -2,6 +2,7 @@
 
 #include "core/base/jsonfields.h"
 #include "core/consul/consulclient.h"
+#include "core/consul/consulsession.h"
 #include "service/servicelogging.h"
 
 #include <nlohmann/json.hpp>
@@ -16,7 +17,6 @@ ConsulClientGateway::ConsulClientGateway(ConsulClient *client, Options options, 
     , m_client(client)
     , m_options(std::move(options))
 {
-    connect(&m_renew, &QTimer::timeout, this, &ConsulClientGateway::renew);
 }
 
 ConsulClientGateway::~ConsulClientGateway() = default;
@@ -135,58 +135,39 @@ void ConsulClientGateway::ensureSession(QObject *context, std::function<void(Res
     if (!m_session.isEmpty())
         return done(m_session);
     m_waiting.append({ QPointer<QObject>(context), std::move(done) });
-    if (m_creating)
-        return;
-    m_creating = true;
+    if (m_keeper)
+        return; // being created
     Consul::SessionSpec spec;
     spec.name = QStringLiteral("baton-service %1").arg(m_options.instance);
     spec.ttlMs = m_options.sessionTtlMs;
     spec.behavior = Consul::SessionBehavior::Release;
     spec.lockDelayMs = 0;
     spec.nodeChecks = QStringList(); // liveness is the TTL alone: the agent's node health is not ours
-    m_client->sessionCreate(spec, {}, this, [this](ConsulReply<QString> r) {
-        m_creating = false;
-        auto waiting = std::exchange(m_waiting, {});
-        if (!r.ok()) {
-            for (auto &[ctx, cb] : waiting) {
-                if (ctx)
-                    cb(fail(Error::make(r.result.error().kind, QStringLiteral("creating a Consul session: %1").arg(r.result.error().message))));
-            }
-            return;
-        }
-        m_session = *r.result;
-        qCInfo(lcServiceConsul).noquote() << "holding node locks with Consul session" << m_session;
-        m_renew.start(int(std::max<qint64>(1000, m_options.sessionTtlMs / 2)));
-        Q_EMIT sessionCreated(m_session);
-        for (auto &[ctx, cb] : waiting) {
+    m_keeper = new ConsulSession(m_client, spec, nullptr, this);
+    connect(m_keeper, &ConsulSession::established, this, [this](const QString &id) {
+        m_session = id;
+        qCInfo(lcServiceConsul).noquote() << "holding node locks with Consul session" << id;
+        Q_EMIT sessionCreated(id);
+        for (auto &[ctx, cb] : std::exchange(m_waiting, {})) {
             if (ctx)
-                cb(m_session);
+                cb(id);
         }
     });
-}
-
-void ConsulClientGateway::renew()
-{
-    if (m_session.isEmpty())
-        return;
-    const QString id = m_session;
-    m_client->sessionRenew(id, {}, this, [this, id](ConsulReply<Consul::Session> r) {
-        if (id != m_session)
-            return;
-        if (r.ok()) {
-            if (r.result->ttlMs > 0 && r.result->ttlMs / 2 != m_renew.interval())
-                m_renew.setInterval(int(std::max<qint64>(1000, r.result->ttlMs / 2)));
-            return;
+    connect(m_keeper, &ConsulSession::lost, this, [this](const Error &why) {
+        const bool wasActive = !m_session.isEmpty();
+        m_session.clear();
+        m_keeper->deleteLater();
+        m_keeper = nullptr;
+        for (auto &[ctx, cb] : std::exchange(m_waiting, {})) {
+            if (ctx)
+                cb(fail(Error::make(why.kind, QStringLiteral("creating a Consul session: %1").arg(why.message))));
         }
-        if (r.result.error().kind == Error::Kind::NotFound) {
-            qCCritical(lcServiceConsul).noquote() << "the Consul session" << id << "is gone; node locks held with it are lost";
-            m_session.clear();
-            m_renew.stop();
-            Q_EMIT sessionLost(QStringLiteral("the Consul session expired or was destroyed"));
-            return;
+        if (wasActive) {
+            qCCritical(lcServiceConsul).noquote() << "the Consul session is lost; node locks held with it may be gone:" << why.message;
+            Q_EMIT sessionLost(why.message);
         }
-        qCWarning(lcServiceConsul).noquote() << "renewing the Consul session failed (will retry):" << r.result.error().message;
     });
+    m_keeper->start();
 }
 
 void ConsulClientGateway::acquireNodeLock(const QString &node, const QByteArray &value, QObject *context, LockDone done)
@@ -201,9 +182,12 @@ void ConsulClientGateway::acquireNodeLock(const QString &node, const QByteArray 
         put.acquire = *session;
         m_client->kvPut(lockKey(node), value, put, {}, ctx, [this, node, ctx, done](ConsulReply<bool> r) {
             if (!r.ok()) {
-                if (r.result.error().httpStatus == 500 && r.result.error().message.contains(u"invalid session")) {
+                if (r.result.error().httpStatus == 500 && r.result.error().message.contains(u"invalid session") && m_keeper) {
+                    // Consul no longer knows the session: start over with a new one on the next attempt.
                     m_session.clear();
-                    m_renew.stop();
+                    m_keeper->disconnect(this);
+                    m_keeper->deleteLater();
+                    m_keeper = nullptr;
                 }
                 return done(fail(r.result.error()));
             }
@@ -274,10 +258,16 @@ void ConsulClientGateway::destroySession(const QString &sessionId, QObject *cont
 
 void ConsulClientGateway::shutdown(QObject *context, VoidDone done)
 {
-    m_renew.stop();
-    if (m_session.isEmpty())
-        return done({});
+    if (m_keeper) {
+        m_keeper->disconnect(this);
+        m_keeper->stop(); // destroys the session, releasing every lock held with it
+        m_keeper->deleteLater();
+        m_keeper = nullptr;
+    }
     const QString id = std::exchange(m_session, QString());
+    if (id.isEmpty())
+        return done({});
+    // stop() destroys best effort; destroy once more and wait for the answer so shutdown knows.
     destroySession(id, context, std::move(done));
 }
 

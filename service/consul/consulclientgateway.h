@@ -2,15 +2,16 @@
 
 #include "service/consul/consulgateway.h"
 
-#include <QTimer>
+#include <QPointer>
 
 namespace Baton {
 
 class ConsulClient;
+class ConsulSession;
 
-// ConsulGateway on core/consul's ConsulClient. Holds one session per service instance (TTL, no node checks,
-// no lock delay, behaviour "release") for all its node locks, renewed at half its TTL; a renewal that finds the
-// session gone reports sessionLost and the next lock creates a new one.
+// ConsulGateway on core/consul's ConsulClient. Holds one ConsulSession per service instance (TTL, no node
+// checks, no lock delay, behaviour "release") for all its node locks; when it is lost the gateway reports
+// sessionLost and the next lock creates a new one.
 class ConsulClientGateway : public ConsulGateway
 {
     Q_OBJECT
@@ -42,14 +43,12 @@ public:
 
 private:
     void ensureSession(QObject *context, std::function<void(Result<QString>)> done);
-    void renew();
 
     ConsulClient *m_client;
     Options m_options;
     QString m_session;
-    bool m_creating = false;
+    ConsulSession *m_keeper = nullptr;
     QList<std::pair<QPointer<QObject>, std::function<void(Result<QString>)>>> m_waiting;
-    QTimer m_renew;
 };
 
 } // namespace Baton

@@ -476,6 +476,12 @@ void HttpConnection::dispatch()
     Q_EMIT requestReady(this, m_serial, m_request);
 }
 
+void HttpConnection::setRoute(quint64 serial, const QString &route)
+{
+    if (serial == m_serial)
+        m_request.route = route;
+}
+
 void HttpConnection::respond(quint64 serial, const HttpResponse &response)
 {
     if (serial != m_serial || m_state != State::Handling)
@@ -633,6 +639,12 @@ void HttpResponder::send(const HttpResponse &response) const
 {
     if (m_connection)
         m_connection->respond(m_serial, response);
+}
+
+void HttpResponder::setRoute(const QString &route) const
+{
+    if (m_connection)
+        m_connection->setRoute(m_serial, route);
 }
 
 HttpConnection *HttpResponder::startStream(int status, const QList<std::pair<QByteArray, QByteArray>> &headers) const

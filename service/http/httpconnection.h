@@ -22,6 +22,8 @@ public:
     ~HttpConnection() override;
 
     quint64 currentSerial() const { return m_serial; }
+    // Names the route the in-flight request matched, for metrics ("/v1/jobs/{id}").
+    void setRoute(quint64 serial, const QString &route);
     // Answers the request with this serial; ignored when it is no longer the one in flight.
     void respond(quint64 serial, const HttpResponse &response);
 
@@ -95,6 +97,7 @@ public:
     // See HttpConnection::startStream; returns nullptr when the client is gone.
     HttpConnection *startStream(int status, const QList<std::pair<QByteArray, QByteArray>> &headers) const;
     bool isConnected() const { return !m_connection.isNull(); }
+    void setRoute(const QString &route) const;
 
 private:
     QPointer<HttpConnection> m_connection;

@@ -55,11 +55,13 @@ void HttpRouter::handle(HttpRequest &request, const HttpResponder &responder) co
         }
         request.params = std::move(params);
         request.route = r.info.pattern;
+        responder.setRoute(request.route);
         r.handler(request, responder);
         return;
     }
     if (!allowed.isEmpty()) {
         request.route = QStringLiteral("(method not allowed)");
+        responder.setRoute(request.route);
         HttpResponse resp = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
                                                 QStringLiteral("%1 is not allowed on %2")
                                                     .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200)));
@@ -68,6 +70,7 @@ void HttpRouter::handle(HttpRequest &request, const HttpResponder &responder) co
         return;
     }
     request.route = QStringLiteral("(not found)");
+    responder.setRoute(request.route);
     responder.send(HttpResponse::error(404, QStringLiteral("not_found"),
                                        QStringLiteral("no such resource: %1").arg(request.path.left(200))));
 }

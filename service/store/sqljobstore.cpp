@@ -34,6 +34,12 @@ QVariant optTime(qint64 ms)
     return ms > 0 ? QVariant(qlonglong(ms)) : nullInt();
 }
 
+// Qt SQL binds a null QString as SQL NULL; text columns here are NOT NULL and "" means "none".
+QVariant text(const QString &s)
+{
+    return s.isNull() ? QVariant(QString::fromLatin1("")) : QVariant(s);
+}
+
 qint64 toMs(const QVariant &v)
 {
     return v.isNull() ? 0 : v.toLongLong();
@@ -216,6 +222,7 @@ Result<void> SqlJobStore::open()
         }
         if (q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next() && q.value(0).toString().toLower() != u"wal")
             return fail(Error::Kind::Io, QStringLiteral("%1: the file system does not support SQLite's WAL mode").arg(m_location));
+        q.finish();
     } else {
         q.exec(QStringLiteral("SET client_min_messages TO WARNING"));
     }
@@ -265,6 +272,7 @@ Result<void> SqlJobStore::migrate()
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) || !q.next())
         return fail(Error::Kind::Io, QStringLiteral("cannot read the schema version: %1").arg(q.lastError().text()));
     int version = q.value(0).toInt();
+    q.finish(); // an open result set would block the migration's commit
     if (version > kSchemaVersion)
         return fail(Error::Kind::Io, QStringLiteral("the database has schema version %1, newer than this service (%2); "
                                                     "upgrade baton-service").arg(version).arg(kSchemaVersion));
@@ -327,12 +335,12 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
             " created_at = ?, started_at = ?, finished_at = ?, cancel_mode = ?, cancel_by = ?, cancel_at = ?,"
             " relaunch_of = ?, counts = ?, search = ? WHERE id = ?"));
     }
-    q.addBindValue(job.spec.playbook);
-    q.addBindValue(job.spec.target.service);
-    q.addBindValue(job.spec.target.tag);
-    q.addBindValue(job.operatorName);
-    q.addBindValue(toWire(job.state));
-    q.addBindValue(job.haltReason);
+    q.addBindValue(text(job.spec.playbook));
+    q.addBindValue(text(job.spec.target.service));
+    q.addBindValue(text(job.spec.target.tag));
+    q.addBindValue(text(job.operatorName));
+    q.addBindValue(text(toWire(job.state)));
+    q.addBindValue(text(job.haltReason));
     q.addBindValue(spec);
     q.addBindValue(qlonglong(job.createdAtMs));
     q.addBindValue(optTime(job.startedAtMs));
@@ -346,7 +354,7 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     if (insert) {
         q.addBindValue(idem ? QVariant(idem->key) : QVariant(QMetaType(QMetaType::QString)));
         q.addBindValue(idem ? QVariant(idem->requestHash) : QVariant(QMetaType(QMetaType::QString)));
-        q.addBindValue(m_owner);
+        q.addBindValue(text(m_owner));
     } else {
         q.addBindValue(qlonglong(job.id));
     }
@@ -369,7 +377,7 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
             " finished_at, exit_code, log_bytes, maintenance_left_on, last_event_at, runner_pid, runner_marker)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
         q.addBindValue(qlonglong(jobId));
-        q.addBindValue(run.node);
+        q.addBindValue(text(run.node));
         q.addBindValue(position);
     } else {
         q.prepare(QStringLiteral(
@@ -377,11 +385,11 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
             " finished_at = ?, exit_code = ?, log_bytes = ?, maintenance_left_on = ?, last_event_at = ?,"
             " runner_pid = ?, runner_marker = ? WHERE job_id = ? AND node = ?"));
     }
-    q.addBindValue(run.service);
-    q.addBindValue(run.address);
-    q.addBindValue(toWire(run.state));
-    q.addBindValue(run.reason);
-    q.addBindValue(run.task);
+    q.addBindValue(text(run.service));
+    q.addBindValue(text(run.address));
+    q.addBindValue(text(toWire(run.state)));
+    q.addBindValue(text(run.reason));
+    q.addBindValue(text(run.task));
     q.addBindValue(run.wait.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(jsonText(JobCodec::toJson(run.wait))));
     q.addBindValue(optTime(run.startedAtMs));
     q.addBindValue(optTime(run.finishedAtMs));
@@ -393,7 +401,7 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
     q.addBindValue(runner && !runner->marker.isEmpty() ? QVariant(runner->marker) : QVariant(QMetaType(QMetaType::QString)));
     if (!insert) {
         q.addBindValue(qlonglong(jobId));
-        q.addBindValue(run.node);
+        q.addBindValue(text(run.node));
     }
     BATON_TRY_VOID(exec(q, "writing a node run"));
     if (run.transitions.isEmpty())
@@ -409,7 +417,7 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
         idxs << int(i);
         states << toWire(st.state);
         ats << qlonglong(st.atMs);
-        reasons << st.reason;
+        reasons << text(st.reason);
     }
     t.addBindValue(jobs);
     t.addBindValue(nodes);
@@ -437,7 +445,7 @@ Result<std::optional<IdempotencyHit>> SqlJobStore::findIdempotent(const QString 
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("SELECT id, idem_hash FROM jobs WHERE operator_name = ? AND idem_key = ?"));
-    q.addBindValue(operatorName);
+    q.addBindValue(text(operatorName));
     q.addBindValue(key);
     BATON_TRY_VOID(exec(q, "looking up an idempotency key"));
     if (!q.next())
@@ -481,7 +489,7 @@ Result<void> SqlJobStore::write(const WriteBatch &batch, QList<StoredEvent> *com
             QSqlQuery q(db);
             q.prepare(QStringLiteral("INSERT INTO log_chunks (job_id, node, pos, size, data) VALUES (?, ?, ?, ?, ?)"));
             q.addBindValue(qlonglong(l.jobId));
-            q.addBindValue(l.node);
+            q.addBindValue(text(l.node));
             q.addBindValue(qlonglong(l.offset));
             q.addBindValue(qlonglong(l.data.size()));
             q.addBindValue(l.data);
@@ -491,7 +499,7 @@ Result<void> SqlJobStore::write(const WriteBatch &batch, QList<StoredEvent> *com
                 QSqlQuery d(db);
                 d.prepare(QStringLiteral("DELETE FROM log_chunks WHERE job_id = ? AND node = ? AND pos + size <= ?"));
                 d.addBindValue(qlonglong(l.jobId));
-                d.addBindValue(l.node);
+                d.addBindValue(text(l.node));
                 d.addBindValue(qlonglong(end - l.keepBytes));
                 BATON_TRY_VOID(exec(d, "trimming a log"));
             }
@@ -525,15 +533,15 @@ Result<void> SqlJobStore::write(const WriteBatch &batch, QList<StoredEvent> *com
             q.prepare(QStringLiteral("INSERT INTO audit (at, actor, role, action, method, path, target, status, detail, remote)"
                                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             q.addBindValue(qlonglong(a.atMs));
-            q.addBindValue(a.actor);
-            q.addBindValue(a.role);
-            q.addBindValue(a.action);
-            q.addBindValue(a.method);
-            q.addBindValue(a.path);
-            q.addBindValue(a.target);
+            q.addBindValue(text(a.actor));
+            q.addBindValue(text(a.role));
+            q.addBindValue(text(a.action));
+            q.addBindValue(text(a.method));
+            q.addBindValue(text(a.path));
+            q.addBindValue(text(a.target));
             q.addBindValue(a.status);
-            q.addBindValue(a.detail);
-            q.addBindValue(a.remote);
+            q.addBindValue(text(a.detail));
+            q.addBindValue(text(a.remote));
             BATON_TRY_VOID(exec(q, "recording an audit entry"));
         }
         return {};
@@ -709,7 +717,7 @@ Result<QList<UnfinishedJob>> SqlJobStore::loadUnfinishedJobs()
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.prepare(QStringLiteral("SELECT %1 FROM jobs WHERE state IN ('queued', 'running', 'cancelling') AND owner = ? ORDER BY id")
                   .arg(kJobColumns));
-    q.addBindValue(m_owner);
+    q.addBindValue(text(m_owner));
     BATON_TRY_VOID(exec(q, "reading unfinished jobs"));
     QList<UnfinishedJob> out;
     while (q.next()) {
@@ -792,7 +800,7 @@ Result<LogSlice> SqlJobStore::readLog(qint64 jobId, const QString &node, qint64 
     QSqlQuery n(db);
     n.prepare(QStringLiteral("SELECT log_bytes FROM node_runs WHERE job_id = ? AND node = ?"));
     n.addBindValue(qlonglong(jobId));
-    n.addBindValue(node);
+    n.addBindValue(text(node));
     BATON_TRY_VOID(exec(n, "reading a log size"));
     if (!n.next())
         return fail(Error::Kind::NotFound, QStringLiteral("job %1 has no node %2").arg(jobId).arg(node.left(200)));
@@ -801,7 +809,7 @@ Result<LogSlice> SqlJobStore::readLog(qint64 jobId, const QString &node, qint64 
     QSqlQuery m(db);
     m.prepare(QStringLiteral("SELECT MIN(pos), COALESCE(MAX(pos + size), 0) FROM log_chunks WHERE job_id = ? AND node = ?"));
     m.addBindValue(qlonglong(jobId));
-    m.addBindValue(node);
+    m.addBindValue(text(node));
     BATON_TRY_VOID(exec(m, "reading a log range"));
     qint64 stored = 0;
     if (m.next()) {
@@ -816,7 +824,7 @@ Result<LogSlice> SqlJobStore::readLog(qint64 jobId, const QString &node, qint64 
     q.setForwardOnly(true);
     q.prepare(QStringLiteral("SELECT pos, data FROM log_chunks WHERE job_id = ? AND node = ? AND pos + size > ? ORDER BY pos"));
     q.addBindValue(qlonglong(jobId));
-    q.addBindValue(node);
+    q.addBindValue(text(node));
     q.addBindValue(qlonglong(slice.offset));
     BATON_TRY_VOID(exec(q, "reading a log"));
     while (q.next() && slice.data.size() < maxBytes) {

@@ -139,6 +139,7 @@ void Agent::start()
         rec.address = s.address;
         rec.port = s.port;
         rec.meta = s.meta;
+        rec.taggedAddresses = s.taggedAddresses;
         rec.weightPassing = s.weightPassing;
         rec.weightWarning = s.weightWarning;
         rec.enableTagOverride = s.enableTagOverride;

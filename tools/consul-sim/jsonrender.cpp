@@ -20,6 +20,21 @@ OJson stringMap(const std::map<std::string, std::string> &items)
 
 namespace {
 
+// Service tagged addresses: lower-case "address"/"port", omitted when there are none (omitempty).
+void taggedAddresses(OJson &o, const char *field, const ServiceRec &s)
+{
+    if (s.taggedAddresses.empty())
+        return;
+    OJson t = OJson::object();
+    for (const auto &[name, addr] : s.taggedAddresses) {
+        OJson a = OJson::object();
+        a["address"] = addr.first;
+        a["port"] = addr.second;
+        t[name] = std::move(a);
+    }
+    o[field] = std::move(t);
+}
+
 OJson weights(int passing, int warning)
 {
     OJson w = OJson::object();
@@ -68,6 +83,7 @@ OJson serviceNode(const NodeRec &n, const ServiceRec &s)
     o["ServiceName"] = s.name;
     o["ServiceTags"] = stringList(s.tags);
     o["ServiceAddress"] = s.address;
+    taggedAddresses(o, "ServiceTaggedAddresses", s);
     o["ServiceWeights"] = weights(s.weightPassing, s.weightWarning);
     o["ServiceMeta"] = stringMap(s.meta);
     o["ServicePort"] = s.port;
@@ -88,6 +104,7 @@ OJson nodeService(const ServiceRec &s)
     o["Service"] = s.name;
     o["Tags"] = stringList(s.tags);
     o["Address"] = s.address;
+    taggedAddresses(o, "TaggedAddresses", s);
     o["Meta"] = stringMap(s.meta);
     if (s.port != 0)
         o["Port"] = s.port;
@@ -110,6 +127,7 @@ OJson agentService(const ServiceRec &s, const std::string &datacenter)
     o["Meta"] = stringMap(s.meta);
     o["Port"] = s.port;
     o["Address"] = s.address;
+    taggedAddresses(o, "TaggedAddresses", s);
     o["Weights"] = weights(s.weightPassing, s.weightWarning);
     o["EnableTagOverride"] = s.enableTagOverride;
     o["Datacenter"] = datacenter;

@@ -450,8 +450,8 @@ SimConfig parse(const json &root)
             for (std::size_t s = 0; s < services.size(); ++s) {
                 const std::string sp = np + ".services[" + std::to_string(s) + "]";
                 const Obj so(services[s], sp);
-                so.allowOnly({ "id", "name", "tags", "address", "port", "meta", "weights", "enable_tag_override",
-                               "checks", "maintenance" });
+                so.allowOnly({ "id", "name", "tags", "address", "port", "meta", "tagged_addresses", "weights",
+                               "enable_tag_override", "checks", "maintenance" });
                 ServiceConfig svc;
                 svc.name = so.requiredStr("name");
                 svc.id = so.str("id", svc.name);
@@ -463,6 +463,14 @@ SimConfig parse(const json &root)
                 svc.address = so.str("address");
                 svc.port = int(so.integer("port", 0, 0, 65535));
                 svc.meta = so.stringMap("meta");
+                if (so.has("tagged_addresses")) {
+                    const Obj ta(so.at("tagged_addresses"), sp + ".tagged_addresses");
+                    for (auto it = so.at("tagged_addresses").begin(); it != so.at("tagged_addresses").end(); ++it) {
+                        const Obj addr(it.value(), ta.child(it.key()));
+                        addr.allowOnly({ "address", "port" });
+                        svc.taggedAddresses[it.key()] = { addr.str("address"), int(addr.integer("port", 0, 0, 65535)) };
+                    }
+                }
                 svc.enableTagOverride = so.boolean("enable_tag_override", false);
                 if (so.has("weights")) {
                     const Obj w(so.at("weights"), sp + ".weights");

@@ -40,6 +40,7 @@ struct ServiceConfig
     std::string address;
     int port = 0;
     std::map<std::string, std::string> meta;
+    std::map<std::string, std::pair<std::string, int>> taggedAddresses; // "lan" → (address, port)
     int weightPassing = 1;
     int weightWarning = 1;
     bool enableTagOverride = false;

@@ -187,6 +187,7 @@ void StateStore::ensureService(ServiceRec s)
     if (it != m_services.end()) {
         const ServiceRec &e = it->second;
         if (e.name == s.name && e.tags == s.tags && e.address == s.address && e.port == s.port && e.meta == s.meta
+            && e.taggedAddresses == s.taggedAddresses
             && e.weightPassing == s.weightPassing && e.weightWarning == s.weightWarning
             && e.enableTagOverride == s.enableTagOverride)
             return;

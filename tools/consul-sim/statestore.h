@@ -43,6 +43,7 @@ struct ServiceRec
     std::string address;
     int port = 0;
     std::map<std::string, std::string> meta;
+    std::map<std::string, std::pair<std::string, int>> taggedAddresses;
     int weightPassing = 1;
     int weightWarning = 1;
     bool enableTagOverride = false;

@@ -418,8 +418,17 @@ void JobManager::acquireLock(NodeSlot *slot)
 {
     if (slot->phase == NodeSlot::Phase::Done || slot->phase == NodeSlot::Phase::Stopping)
         return;
-    slot->phase = NodeSlot::Phase::Locking;
     const NodeRun &run = slot->job->job.nodes[slot->index];
+    if (NodeSlot *holder = m_localLocks.value(run.node); holder && holder != slot) {
+        slot->phase = NodeSlot::Phase::WaitingLock;
+        if (!m_localWaiters[run.node].contains(slot))
+            m_localWaiters[run.node].append(slot);
+        setNodeState(slot, NodeRunState::WaitingForNode,
+                     QStringLiteral("the node is held by job %1 on %2").arg(holder->job->job.id).arg(m_settings.instance));
+        return;
+    }
+    m_localLocks.insert(run.node, slot);
+    slot->phase = NodeSlot::Phase::Locking;
     const nlohmann::json value = { { "job", slot->job->job.id },
                                    { "instance", toStd(m_settings.instance) },
                                    { "operator", toStd(slot->job->job.operatorName) },
@@ -622,6 +631,8 @@ void JobManager::onRunnerEvent(NodeSlot *slot, const nlohmann::json &event)
     }
     if (u.task)
         setTask(slot, *u.task);
+    if (u.failing)
+        haltFrom(slot, slot->mapper->lastFailure());
     if (u.state || u.reason || u.wait) {
         const NodeRunState state = u.state.value_or(run.state);
         setNodeState(slot, state, u.reason.value_or(run.reason), u.wait);
@@ -767,6 +778,8 @@ void JobManager::endNode(NodeSlot *slot, NodeRunState state, const QString &reas
     delete slot->calls; // aborts a pending lock wait
     slot->calls = nullptr;
     m_runnerQueue.removeAll(slot);
+    for (auto &list : m_localWaiters)
+        list.removeAll(slot);
     releaseLock(slot);
     if (!slot->runDir.isEmpty()) {
         QDir(slot->runDir).removeRecursively();
@@ -787,6 +800,18 @@ void JobManager::endNode(NodeSlot *slot, NodeRunState state, const QString &reas
     }
     setNodeState(slot, state, reason);
     checkDrained();
+}
+
+void JobManager::haltFrom(NodeSlot *failing, const QString &why)
+{
+    // Act on the first real task failure rather than on the process's exit: by then the failed node may have
+    // left maintenance and handed its slot to a node this halt should have kept out.
+    ActiveJob *a = failing->job;
+    if (!a->job.spec.haltOnFailure || !a->job.haltReason.isEmpty() || a->job.spec.playbook == releasePlaybookName())
+        return;
+    a->job.haltReason = QStringLiteral("%1 failed: %2").arg(a->job.nodes[failing->index].node, oneLine(why, 200));
+    m_journal->saveJob(a->job);
+    applyHalt(a, failing);
 }
 
 void JobManager::applyHalt(ActiveJob *a, NodeSlot *failed)
@@ -882,8 +907,31 @@ void JobManager::onRunnerFinished(NodeSlot *slot, int exitCode, bool normalExit)
     }
 }
 
+void JobManager::releaseLocalLock(NodeSlot *slot)
+{
+    const QString node = slot->job->job.nodes[slot->index].node;
+    if (m_localLocks.value(node) == slot)
+        m_localLocks.remove(node);
+    else
+        return;
+    auto &waiters = m_localWaiters[node];
+    while (!waiters.isEmpty()) {
+        QPointer<NodeSlot> next = waiters.takeFirst();
+        if (next && next->phase == NodeSlot::Phase::WaitingLock) {
+            QMetaObject::invokeMethod(this, [this, next] {
+                if (next && next->phase == NodeSlot::Phase::WaitingLock)
+                    acquireLock(next);
+            }, Qt::QueuedConnection);
+            break;
+        }
+    }
+    if (waiters.isEmpty())
+        m_localWaiters.remove(node);
+}
+
 void JobManager::releaseLock(NodeSlot *slot)
 {
+    releaseLocalLock(slot);
     if (!slot->lockHeld)
         return;
     slot->lockHeld = false;

@@ -135,6 +135,8 @@ private:
     void endNode(NodeSlot *slot, NodeRunState state, const QString &reason);
     void stopNode(NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance);
     void releaseLock(NodeSlot *slot);
+    void releaseLocalLock(NodeSlot *slot);
+    void haltFrom(NodeSlot *failing, const QString &why);
     void gradeJob(ActiveJob *job);
     void applyHalt(ActiveJob *job, NodeSlot *failed);
     void onNodeTimeout(NodeSlot *slot);
@@ -158,6 +160,10 @@ private:
     std::function<void()> m_drainDone;
     QTimer m_drainTimer;
     QHash<QString, QList<std::function<void(Result<LaunchOutcome>)>>> m_idempotentInFlight;
+    // Node locks are held with this instance's one Consul session, which Consul lets re-acquire a key it
+    // holds; so runs of this instance's own jobs are serialized here, per node, before Consul is asked.
+    QHash<QString, NodeSlot *> m_localLocks;
+    QHash<QString, QList<QPointer<NodeSlot>>> m_localWaiters;
     QString m_releasePlaybookPath;
 };
 

@@ -130,8 +130,12 @@ RunnerUpdate GateEventMapper::apply(const json &line, NodeRunState current)
         return u;
     }
     if (event == u"runner_failed") {
+        const auto ignored = line.find("ignored");
+        if (ignored != line.end() && ignored->is_boolean() && ignored->get<bool>())
+            return u;
         const QString msg = oneLine(str(line, "msg"));
         m_lastFailure = task.isEmpty() ? msg : QStringLiteral("%1: %2").arg(oneLine(task, 200), msg);
+        u.failing = true;
         (void)gateTask;
         return u;
     }
@@ -139,6 +143,7 @@ RunnerUpdate GateEventMapper::apply(const json &line, NodeRunState current)
         m_unreachable = true;
         const QString msg = oneLine(str(line, "msg"));
         m_lastFailure = QStringLiteral("unreachable: %1").arg(msg);
+        u.failing = true;
         return u;
     }
     if (event == u"stats") {

@@ -18,8 +18,9 @@ struct RunnerUpdate
     std::optional<QString> reason;
     std::optional<WaitInfo> wait;
     std::optional<QString> task;
+    bool failing = false; // a task failed for real (not ignored) or the host was unreachable: the run will fail
 
-    bool isEmpty() const { return !state && !reason && !wait && !task; }
+    bool isEmpty() const { return !state && !reason && !wait && !task && !failing; }
 };
 
 // Maps the gate collection's callback lines (docs/development.md, "Events channel") to node-run states:

@@ -35,7 +35,8 @@ struct ConnectionOverrides
     QUrl jobServiceUrl; // --job-service, else BATON_URL
     QUrl consulUrl; // --consul, else CONSUL_HTTP_ADDR
     QByteArray jobServiceToken; // BATON_TOKEN
-    QByteArray consulToken; // CONSUL_HTTP_TOKEN
+    QByteArray consulToken; // CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE)
+    QString consulCaFile; // CONSUL_CACERT, used for Consul when the profile names no CA file
 };
 
 } // namespace Baton

@@ -52,6 +52,14 @@ struct JobPage
     quint64 seq = 0; // the event sequence this page reflects, when the service says so
 };
 
+// A job with the event sequence number its snapshot reflects (the service's X-Baton-Event-Seq header; 0 when the
+// service did not say): events at or below it are already in the snapshot.
+struct JobSnapshot
+{
+    Job job;
+    quint64 seq = 0;
+};
+
 struct LogChunk
 {
     qint64 offset = 0; // where `text` starts in the node's log

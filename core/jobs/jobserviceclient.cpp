@@ -241,6 +241,7 @@ QNetworkReply *JobServiceClient::send(const QByteArray &verb, const QString &pat
                     raw.status = status;
                     raw.body = reply->readAll();
                     raw.contentType = reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
+                    raw.eventSeq = reply->rawHeader("X-Baton-Event-Seq").toULongLong();
                     result = std::move(raw);
                 } else {
                     const QByteArray errorBody = status > 0 && reply->isOpen() ? reply->read(64 * 1024) : QByteArray();
@@ -307,6 +308,15 @@ void JobServiceClient::job(qint64 id, QObject *context, Callback<Job> done)
 {
     sendJson<Job>("GET", QStringLiteral("/v1/jobs/%1").arg(id), {}, {}, {}, QStringLiteral("load job %1").arg(id),
                   context, std::move(done), [](const Raw &r) { return JobsApi::decodeJob(r.body); });
+}
+
+void JobServiceClient::jobSnapshot(qint64 id, QObject *context, Callback<JobSnapshot> done)
+{
+    sendJson<JobSnapshot>("GET", QStringLiteral("/v1/jobs/%1").arg(id), {}, {}, {}, QStringLiteral("load job %1").arg(id),
+                          context, std::move(done), [](const Raw &r) -> Result<JobSnapshot> {
+                              BATON_TRY(job, JobsApi::decodeJob(r.body));
+                              return JobSnapshot { std::move(job), r.eventSeq };
+                          });
 }
 
 void JobServiceClient::launch(const JobSpec &spec, const QString &idempotencyKey, QObject *context,

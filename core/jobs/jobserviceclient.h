@@ -53,6 +53,8 @@ public:
     void playbooks(QObject *context, Callback<QList<PlaybookInfo>> done);
     void listJobs(const JobQuery &query, QObject *context, Callback<JobPage> done);
     void job(qint64 id, QObject *context, Callback<Job> done);
+    // The job plus the event sequence it reflects, for a consumer that also follows the event stream.
+    void jobSnapshot(qint64 id, QObject *context, Callback<JobSnapshot> done);
     // POST /v1/jobs with an Idempotency-Key, so a retried launch (timeout, lost answer) never starts twice.
     void launch(const JobSpec &spec, const QString &idempotencyKey, QObject *context, Callback<Job> done);
     void cancelJob(qint64 id, JobCancelMode mode, QObject *context, Callback<Job> done);
@@ -76,6 +78,7 @@ private:
         int status = 0;
         QByteArray body;
         QByteArray contentType;
+        quint64 eventSeq = 0; // X-Baton-Event-Seq
     };
     using RawCallback = std::function<void(Result<Raw>)>;
 

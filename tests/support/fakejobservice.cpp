@@ -575,7 +575,9 @@ FakeResponse FakeJobService::route(const FakeRequest &request, QTcpSocket *socke
         const Job *j = findJob(m.captured(1).toLongLong());
         if (!j)
             return errorResponse(404, QStringLiteral("no job %1").arg(m.captured(1)));
-        return jsonResponse(200, JobCodec::toJson(*j));
+        FakeResponse r = jsonResponse(200, JobCodec::toJson(*j));
+        r.headers.append({ "X-Baton-Event-Seq", QByteArray::number(m_seq) });
+        return r;
     }
     if (auto m = cancelPath.match(request.path); m.hasMatch() && request.method == "POST") {
         Job *j = findJob(m.captured(1).toLongLong());

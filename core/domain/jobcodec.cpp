@@ -35,6 +35,11 @@ Result<qint64> timeFromJson(const json &object, const char *key)
     auto ms = Timestamps::fromIso(*text);
     if (!ms)
         return fail(withContext(ms.error(), key));
+    // Baton's times start at the epoch and 0 means "not yet"; an earlier time could not be written back.
+    if (*ms < 0)
+        return fail(withContext(Error::make(Error::Kind::Decode,
+                                            QStringLiteral("timestamp before 1970: \"%1\"").arg(text->left(64))),
+                                key));
     return *ms;
 }
 

@@ -106,7 +106,7 @@ private Q_SLOTS:
         QVERIFY(r.header("X-Consul-Results-Filtered-By-Acls").isEmpty());
         r = req("GET", "/v1/kv/?keys");
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.body, QByteArray(R"(["public/info"])"));
+        QCOMPARE(r.body, QByteArray("[\"public/info\"]"));
         QCOMPARE(req("GET", "/v1/catalog/services").body, QByteArray("{}"));
         QCOMPARE(req("GET", "/v1/catalog/service/web").body, QByteArray("[]"));
         QCOMPARE(req("GET", "/v1/health/service/web").body, QByteArray("[]"));
@@ -146,7 +146,7 @@ private Q_SLOTS:
         QCOMPARE(r.status, 403);
         QVERIFY(r.body.endsWith("lacks permission 'node:write' on \"n1\""));
         r = req("PUT", "/v1/txn", kGate,
-                R"([{"KV":{"Verb":"set","Key":"baton/t","Value":"eA=="}},{"KV":{"Verb":"set","Key":"secret/x","Value":"eA=="}}])");
+                "[{\"KV\":{\"Verb\":\"set\",\"Key\":\"baton/t\",\"Value\":\"eA==\"}},{\"KV\":{\"Verb\":\"set\",\"Key\":\"secret/x\",\"Value\":\"eA==\"}}]");
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json()["Errors"][0]["OpIndex"].get<int>(), 1);
         QVERIFY(r.json()["Errors"][0]["What"].get<std::string>().find("lacks permission 'key:write' on \"secret/x\"")

@@ -126,7 +126,7 @@ private Q_SLOTS:
         QCOMPARE(e["ServiceID"].get<std::string>(), std::string("web"));
         QVERIFY(e["ServiceTags"].is_array());
         QVERIFY(e["NodeMeta"].is_object());
-        QCOMPARE(e["ServiceWeights"].dump(), std::string(R"({"Passing":1,"Warning":1})"));
+        QCOMPARE(e["ServiceWeights"].dump(), std::string("{\"Passing\":1,\"Warning\":1}"));
         QVERIFY(!e.contains("Namespace"));
         r = get("/v1/catalog/service/web?tag=v1&tag=green");
         QCOMPARE(r.json().size(), std::size_t(1));
@@ -181,7 +181,7 @@ private Q_SLOTS:
         QCOMPARE(n["Services"]["db-main"]["Service"].get<std::string>(), std::string("db"));
         QCOMPARE(n["Services"]["db-main"]["Tags"].dump(), std::string("[]"));
         QCOMPARE(get("/v1/catalog/node/").body, QByteArray("Missing node name"));
-        QCOMPARE(get("/v1/catalog/datacenters").body, QByteArray(R"(["dc1"])"));
+        QCOMPARE(get("/v1/catalog/datacenters").body, QByteArray("[\"dc1\"]"));
     }
 
     void healthServiceIncludesNodeChecks()
@@ -304,12 +304,12 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         json c = findCheck(get("/v1/health/node/web-1").json(), "web-ttl");
         QCOMPARE(c["Output"].get<std::string>(), std::string("fine"));
-        r = put("/v1/agent/check/update/web-ttl", R"({"Status":"warning","Output":"hot"})");
+        r = put("/v1/agent/check/update/web-ttl", "{\"Status\":\"warning\",\"Output\":\"hot\"}");
         QCOMPARE(r.status, 200);
         c = findCheck(get("/v1/health/node/web-1").json(), "web-ttl");
         QCOMPARE(c["Status"].get<std::string>(), std::string("warning"));
         QCOMPARE(c["Output"].get<std::string>(), std::string("hot"));
-        r = put("/v1/agent/check/update/web-ttl", R"({"Status":"sideways"})");
+        r = put("/v1/agent/check/update/web-ttl", "{\"Status\":\"sideways\"}");
         QCOMPARE(r.status, 400);
         QCOMPARE(r.body, QByteArray("Invalid check status: \"sideways\""));
         r = put("/v1/agent/check/pass/nope");

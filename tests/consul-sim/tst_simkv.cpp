@@ -145,9 +145,9 @@ private Q_SLOTS:
         r = get("/v1/kv/web/?recurse=false"); // presence-based
         QCOMPARE(r.json().size(), std::size_t(4));
         r = get("/v1/kv/web/?keys&separator=/");
-        QCOMPARE(r.body, QByteArray(R"(["web/bar","web/foo","web/subdir/"])"));
+        QCOMPARE(r.body, QByteArray("[\"web/bar\",\"web/foo\",\"web/subdir/\"]"));
         r = get("/v1/kv/web/?keys&seperator=/"); // the historic spelling
-        QCOMPARE(r.body, QByteArray(R"(["web/bar","web/foo","web/subdir/"])"));
+        QCOMPARE(r.body, QByteArray("[\"web/bar\",\"web/foo\",\"web/subdir/\"]"));
         QCOMPARE(get("/v1/kv/nothing/here?recurse").status, 404);
         QCOMPARE(get("/v1/kv/nothing/here?keys").status, 404);
         QCOMPARE(get("/v1/kv/web/bar?raw").body, QByteArray("1"));

@@ -219,7 +219,7 @@ private Q_SLOTS:
         const json config = { { "nodes", { foobar, nodeA } }, { "timing", ConsulSimFixture::fastTiming() } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
 
-        const Reply s = sim.request("PUT", "foobar", "/v1/session/create", R"({"Name":"test-session","TTL":"30s"})");
+        const Reply s = sim.request("PUT", "foobar", "/v1/session/create", "{\"Name\":\"test-session\",\"TTL\":\"30s\"}");
         QCOMPARE(s.status, 200);
         sessionId = QString::fromStdString(s.json()["ID"].get<std::string>());
     }
@@ -290,7 +290,7 @@ private Q_SLOTS:
     void semaphoreListingAndValue()
     {
         const QString other = QString::fromStdString(
-            sim.request("PUT", "foobar", "/v1/session/create", R"({"Behavior":"delete"})").json()["ID"].get<std::string>());
+            sim.request("PUT", "foobar", "/v1/session/create", "{\"Behavior\":\"delete\"}").json()["ID"].get<std::string>());
         const QByteArray lockValue = sampleBytes("semaphore-lock-value.json").trimmed();
         QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/" + sessionId + "?acquire=" + sessionId
                                                    + "&flags=16210313421097356768").body,
@@ -327,7 +327,7 @@ private Q_SLOTS:
         QCOMPARE(info["Name"].get<std::string>(), std::string("my-service-lock"));
         QCOMPARE(info["TTL"].get<std::string>(), std::string("30s"));
         QCOMPARE(info["LockDelay"].get<std::int64_t>(), std::int64_t(15000000000));
-        QCOMPARE(info["NodeChecks"].dump(), std::string(R"(["a","b","c"])"));
+        QCOMPARE(info["NodeChecks"].dump(), std::string("[\"a\",\"b\",\"c\"]"));
     }
 
     void txn()

@@ -66,7 +66,7 @@ private Q_SLOTS:
         QCOMPARE(e["LockDelay"].get<std::int64_t>(), std::int64_t(15000000000));
         QCOMPARE(e["Behavior"].get<std::string>(), std::string("release"));
         QCOMPARE(e["TTL"].get<std::string>(), std::string(""));
-        QCOMPARE(e["NodeChecks"].dump(), std::string(R"(["serfHealth"])"));
+        QCOMPARE(e["NodeChecks"].dump(), std::string("[\"serfHealth\"]"));
         QVERIFY(e["ServiceChecks"].is_null());
         QVERIFY(!e.contains("Checks"));
         QVERIFY(e["CreateIndex"].get<std::uint64_t>() > 0);
@@ -90,35 +90,35 @@ private Q_SLOTS:
 
     void validationTexts()
     {
-        Reply r = create(R"({"TTL":"500ms"})");
+        Reply r = create("{\"TTL\":\"500ms\"}");
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Invalid Session TTL '500000000', must be between [1s=24h0m0s]"));
-        r = create(R"({"TTL":"25h"})");
+        r = create("{\"TTL\":\"25h\"}");
         QCOMPARE(r.body, QByteArray("Invalid Session TTL '90000000000000', must be between [1s=24h0m0s]"));
-        r = create(R"({"TTL":"abc"})");
+        r = create("{\"TTL\":\"abc\"}");
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Session TTL 'abc' invalid: time: invalid duration \"abc\""));
-        r = create(R"({"Behavior":"bogus"})");
+        r = create("{\"Behavior\":\"bogus\"}");
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Invalid Behavior setting 'bogus'"));
-        r = create(R"({"Node":"nowhere"})");
+        r = create("{\"Node\":\"nowhere\"}");
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Missing node registration"));
-        r = create(R"({"NodeChecks":["nope"]})");
+        r = create("{\"NodeChecks\":[\"nope\"]}");
         QCOMPARE(r.status, 500);
         QCOMPARE(r.body, QByteArray("Missing check 'nope' registration"));
-        r = create(R"({"Name": 5})");
+        r = create("{\"Name\": 5}");
         QCOMPARE(r.status, 400);
         QVERIFY(r.body.startsWith("Request decode failed: "));
         r = create("{not json");
         QCOMPARE(r.status, 400);
         QVERIFY(r.body.startsWith("Request decode failed: "));
         QVERIFY(sim.setCheck("web-1", "disk", "critical"));
-        r = create(R"({"NodeChecks":["serfHealth","disk"]})");
+        r = create("{\"NodeChecks\":[\"serfHealth\",\"disk\"]}");
         QCOMPARE(r.body, QByteArray("Check 'disk' is in critical state"));
         QVERIFY(sim.setCheck("web-1", "disk", "passing"));
         // Zero TTL means none.
-        QCOMPARE(create(R"({"TTL":"0s"})").status, 200);
+        QCOMPARE(create("{\"TTL\":\"0s\"}").status, 200);
     }
 
     void emptyChecksMeansNone()

@@ -76,7 +76,7 @@ private Q_SLOTS:
 
     void semaphoreStyleCasPlusDelete()
     {
-        sim.request("PUT", "n1", "/v1/kv/sem/.lock?cas=0&flags=16210313421097356768", R"({"Limit":2,"Holders":{"x":true}})");
+        sim.request("PUT", "n1", "/v1/kv/sem/.lock?cas=0&flags=16210313421097356768", "{\"Limit\":2,\"Holders\":{\"x\":true}}");
         sim.request("PUT", "n1", "/v1/kv/sem/x", "");
         const json lock = get("sem/.lock");
         const Reply r = txn(json::array(
@@ -174,7 +174,7 @@ private Q_SLOTS:
         QVERIFY(r.body.startsWith("Request body(614400 bytes) too large, max size: 524288 bytes."));
         QCOMPARE(sim.request("GET", "n1", "/v1/txn").status, 405);
         // Lower-case field names work, as with Go's decoder.
-        r = txnRaw(R"([{"kv":{"verb":"set","key":"lc","value":"eA=="}}])");
+        r = txnRaw("[{\"kv\":{\"verb\":\"set\",\"key\":\"lc\",\"value\":\"eA==\"}}]");
         QCOMPARE(r.status, 200);
         QCOMPARE(get("lc")["Value"].get<std::string>(), std::string("eA=="));
     }

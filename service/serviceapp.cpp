@@ -99,6 +99,7 @@ Result<void> ServiceApp::start()
     m_journal = new Journal(m_store.get(), m_metrics.get(), this);
     EventStreamHub::Options eo;
     eo.maxClients = m_config.maxStreamClients;
+    eo.heartbeatMs = m_config.heartbeatMs;
     eo.pollMs = m_store->kind() == u"postgresql" ? 500 : 0;
     m_events = new EventStreamHub(m_store.get(), m_metrics.get(), eo, this);
     BATON_TRY_VOID(m_events->start());

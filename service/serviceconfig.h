@@ -36,6 +36,7 @@ struct ServiceConfig
     qint64 eventRetention = 1000000;
     int eventRetentionDays = 14;
     int drainTimeoutS = 600;
+    int heartbeatMs = 15000;
     int sessionTtlS = 30;
     QString kvPrefix = QStringLiteral("baton/");
     QString instance;

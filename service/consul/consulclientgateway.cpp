@@ -100,6 +100,9 @@ void ConsulClientGateway::resolveNodes(const QStringList &nodes, const QString &
                     n.meta = cn.node.meta;
                     n.service = service;
                     for (const Consul::Service &s : cn.services) {
+                        // Consul servers register themselves as "consul"; Baton never gates that one.
+                        if (s.name == u"consul")
+                            continue;
                         if (!n.services.contains(s.name))
                             n.services.append(s.name);
                     }

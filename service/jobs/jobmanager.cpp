@@ -317,6 +317,16 @@ void JobManager::createAndStart(LaunchRequest request, const QList<ResolvedNode>
         NodeRun r;
         r.node = n.node;
         r.service = n.service.isEmpty() ? request.spec.target.service : n.service;
+        // A bare node list: the gate needs the service whose budget applies; take the node's only one.
+        if (r.service.isEmpty() && request.spec.playbook != releasePlaybookName()) {
+            if (n.services.size() != 1)
+                return done(fail(Error::Kind::InvalidInput,
+                                 n.services.isEmpty()
+                                     ? QStringLiteral("node %1 runs no service in Consul; name the service in target.service").arg(n.node)
+                                     : QStringLiteral("node %1 runs several services (%2); name one in target.service")
+                                           .arg(n.node, n.services.join(QStringLiteral(", ")))));
+            r.service = n.services.first();
+        }
         r.address = n.address;
         r.state = NodeRunState::Queued;
         r.transitions.append({ NodeRunState::Queued, now, QString() });

@@ -243,6 +243,9 @@ private Q_SLOTS:
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/odd/a?index=99999999999999999999999").status, 400);
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/odd/a?wait=99999999999h").status, 400);
         QCOMPARE(sim.request("GET", "n1", "/v1/catalog/nodes?filter=" + QUrl::toPercentEncoding(QString(5000, '('))).status, 500);
+        // Deep enough to overflow a recursive parser's stack: refused with a 500, the simulator lives on.
+        const QByteArray deepFilter = QUrl::toPercentEncoding(QString(200000, '(') + "Node == \"a\"");
+        QCOMPARE(sim.request("GET", "n1", "/v1/catalog/nodes?filter=" + deepFilter).status, 500);
         const json deep = json::parse(std::string(2000, '[') + std::string(2000, ']'));
         QCOMPARE(sim.request("PUT", "n1", "/v1/txn", QByteArray::fromStdString(deep.dump())).status, 400);
         QCOMPARE(sim.request("PUT", "n1", "/v1/session/create", QByteArray(3000, '{')).status, 400);

@@ -166,6 +166,11 @@ public:
     {
     }
 
+    // Bounds that keep parsing, evaluating and destroying the tree's recursion shallow whatever the input:
+    // a filter comes straight from a URL.
+    static constexpr int kMaxDepth = 64;
+    static constexpr int kMaxNodes = 1024;
+
     std::shared_ptr<const Node> parse()
     {
         auto n = parseOr();
@@ -189,12 +194,32 @@ private:
         return ParseError{ "1:" + std::to_string(t.offset + 1) + " (" + std::to_string(t.offset) + "): " + what };
     }
 
+    std::shared_ptr<Node> newNode()
+    {
+        if (++m_nodes > kMaxNodes)
+            throw ParseError{ "expression has more than " + std::to_string(kMaxNodes) + " terms" };
+        return std::make_shared<Node>();
+    }
+
+    struct DepthGuard
+    {
+        DepthGuard(Parser &p, const Token &at)
+            : parser(p)
+        {
+            if (++parser.m_depth > kMaxDepth)
+                throw parser.errorAt(at, "expression nested deeper than " + std::to_string(kMaxDepth) + " levels");
+        }
+        ~DepthGuard() { --parser.m_depth; }
+        Parser &parser;
+    };
+
     std::shared_ptr<const Node> parseOr()
     {
+        DepthGuard guard(*this, peek());
         auto left = parseAnd();
         while (peekWord("or")) {
             take();
-            auto n = std::make_shared<Node>();
+            auto n = newNode();
             n->kind = Node::Kind::Or;
             n->left = left;
             n->right = parseAnd();
@@ -208,7 +233,7 @@ private:
         auto left = parseNot();
         while (peekWord("and")) {
             take();
-            auto n = std::make_shared<Node>();
+            auto n = newNode();
             n->kind = Node::Kind::And;
             n->left = left;
             n->right = parseNot();
@@ -219,9 +244,10 @@ private:
 
     std::shared_ptr<const Node> parseNot()
     {
+        DepthGuard guard(*this, peek());
         if (peekWord("not") && !(peekWord("in", 1) || peekWord("contains", 1) || peekWord("matches", 1))) {
             take();
-            auto n = std::make_shared<Node>();
+            auto n = newNode();
             n->kind = Node::Kind::Not;
             n->left = parseNot();
             return n;
@@ -288,7 +314,7 @@ private:
 
     std::shared_ptr<const Node> parseMatch()
     {
-        auto n = std::make_shared<Node>();
+        auto n = newNode();
         // "value" in Selector / "value" not in Selector
         const bool valueFirst = peek().kind == Token::Kind::String
             || (peek().kind == Token::Kind::Word
@@ -423,6 +449,8 @@ private:
     const BexprFilter::Schema &m_schema;
     std::vector<Token> m_tokens;
     std::size_t m_pos = 0;
+    int m_depth = 0;
+    int m_nodes = 0;
 };
 
 void collect(const OJson &v, const std::vector<std::string> &path, std::size_t i, std::vector<const OJson *> &out)

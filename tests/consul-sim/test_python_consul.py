@@ -250,3 +250,22 @@ def test_raw_session_create_body_like_the_go_client(sim):
     assert c.kv.put("py/binary", payload) is True
     assert c.kv.get("py/binary")[1]["Value"] == payload
     assert base64.b64encode(payload).decode()
+
+
+def test_large_bodies_are_gzipped_for_clients_that_ask(sim):
+    import requests
+
+    c = client(sim)
+    for i in range(40):
+        assert c.kv.put(f"py/gz/{i:03d}", "x" * 64) is True
+    host_url, port = sim["web-1"]
+    url = f"{host_url}:{port}/v1/kv/py/gz/?recurse"
+    zipped = requests.get(url, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers.get("Content-Encoding") == "gzip"
+    assert zipped.headers.get("Vary") == "Accept-Encoding"
+    assert len(zipped.json()) == 40  # requests decompresses transparently
+    plain = requests.get(url, headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in plain.headers
+    assert plain.json() == zipped.json()
+    small = requests.get(f"{host_url}:{port}/v1/kv/py/gz/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers  # below 1400 bytes

@@ -144,6 +144,11 @@ ConsoleSession::~ConsoleSession()
 {
     ++m_generation;
     m_stream->stop();
+    // The watchers talk through the client: they go first.
+    delete m_checksWatch;
+    delete m_servicesWatch;
+    delete m_kvWatch;
+    m_consul.reset();
 }
 
 bool ConsoleSession::consulAvailable() const

@@ -377,8 +377,8 @@ void EventStream::scheduleRetry()
     // side is still picked up without hammering it meanwhile.
     const bool auth = m_lastError.kind == Error::Kind::Unauthorized || m_lastError.kind == Error::Kind::Forbidden;
     const int delay = auth ? m_backoff.max() : m_backoff.next();
-    setState(State::Waiting);
     m_retryTimer->start(delay);
+    setState(State::Waiting);
 }
 
 } // namespace Baton

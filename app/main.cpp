@@ -1,0 +1,158 @@
+#include "app/consoleextensions.h"
+#include "app/consoleoptions.h"
+#include "app/consolesession.h"
+#include "app/mainwindow.h"
+#include "app/profilestore.h"
+#include "app/tokenstore.h"
+#include "models/servicebudgetmodel.h"
+#include "widgets/launchdialog.h"
+#include "widgets/maxofflineeditor.h"
+#include "widgets/servicesview.h"
+
+#include <cstdio>
+
+#include <QApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QImageWriter>
+#include <QPainter>
+#include <QSettings>
+#include <QTimer>
+
+using namespace Baton;
+
+namespace {
+
+void printLine(FILE *to, const QString &text)
+{
+    std::fprintf(to, "%s\n", text.toLocal8Bit().constData());
+}
+
+// Renders what --screenshot-view asked for: the window, or the dialog drawn over the window.
+QImage render(MainWindow &window, QWidget *dialog)
+{
+    QImage image = window.grab().toImage();
+    if (!dialog)
+        return image;
+    const QImage top = dialog->grab().toImage();
+    QPainter p(&image);
+    // Dim the window the way a window-modal dialog does on a desktop, then draw the dialog centred on it.
+    p.fillRect(image.rect(), QColor(0, 0, 0, 90));
+    const qreal dpr = image.devicePixelRatio();
+    const QSizeF logical(image.width() / dpr, image.height() / dpr);
+    const QSizeF size(top.width() / top.devicePixelRatio(), top.height() / top.devicePixelRatio());
+    const QPointF at((logical.width() - size.width()) / 2, std::max(0.0, (logical.height() - size.height()) / 3));
+    p.drawImage(QRectF(at, size), top);
+    return image;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    // The icons live in baton_app, a static library: its resources must be pulled in by name.
+    Q_INIT_RESOURCE(baton);
+    QStringList args;
+    for (int i = 1; i < argc; ++i)
+        args << QString::fromLocal8Bit(argv[i]);
+    auto options = ConsoleOptions::parse(args);
+    if (!options) {
+        printLine(stderr, QStringLiteral("baton-console: %1").arg(options.error().message));
+        return 2;
+    }
+    if (options->help) {
+        std::fputs(ConsoleOptions::helpText().toLocal8Bit().constData(), stdout);
+        return 0;
+    }
+    if (options->version) {
+        printLine(stdout, QStringLiteral("baton-console %1").arg(QStringLiteral(BATON_VERSION_STRING)));
+        return 0;
+    }
+    // A screenshot is for docs and tests: render without a display unless the caller chose a platform.
+    if (!options->screenshotPath.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+
+    QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("baton-console"));
+    QApplication::setOrganizationName(QStringLiteral("Baton"));
+    QApplication::setApplicationVersion(QStringLiteral(BATON_VERSION_STRING));
+    QApplication::setApplicationDisplayName(QStringLiteral("Baton Console"));
+    QApplication::setDesktopFileName(QStringLiteral("baton-console"));
+    QApplication::setStyle(QStringLiteral("Fusion"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/baton/icons/baton.svg")));
+
+    QSettings settings;
+    ProfileStore store(settings);
+    const std::optional<ConnectionProfile> saved = store.pick(options->profile);
+    if (!options->profile.isEmpty() && (!saved || saved->name != options->profile)) {
+        printLine(stderr, QStringLiteral("baton-console: there is no saved profile called \"%1\"").arg(options->profile));
+        return 2;
+    }
+    auto resolved = options->resolve(saved, QProcessEnvironment::systemEnvironment());
+    if (!resolved) {
+        printLine(stderr, QStringLiteral("baton-console: %1").arg(resolved.error().message));
+        return 2;
+    }
+    if (!resolved->profile.caFile.isEmpty() && !QFileInfo(resolved->profile.caFile).isReadable()) {
+        printLine(stderr, QStringLiteral("baton-console: cannot read the CA file %1").arg(resolved->profile.caFile));
+        return 2;
+    }
+
+    ConsoleExtensions::registerBuiltInExtensions();
+    ConsoleSession session;
+    TokenStore *tokens = TokenStore::createDefault(&app);
+    MainWindow window(&session, tokens, &settings);
+    if (!options->theme.isEmpty())
+        window.setTheme(*Theme::variantFromName(options->theme));
+    window.setProfiles(store.load(), resolved->profile, resolved->overrides);
+    window.show();
+    if (options->wall) {
+        window.setViewMode(MainWindow::ViewMode::Wall);
+        if (!ConsoleExtensions::wallFactory())
+            printLine(stderr, QStringLiteral("baton-console: the wall display is not available in this build yet; "
+                                             "showing its placeholder (F11 returns to the operator view)"));
+    }
+
+    if (!options->screenshotPath.isEmpty()) {
+        const QString view = options->screenshotView;
+        const QString path = options->screenshotPath;
+        // Open the requested view half way, so the data it shows had time to load.
+        QTimer::singleShot(options->screenshotAfterMs / 2, &window, [&window, &session, view] {
+            if (view == u"services" || view == u"max-offline")
+                window.showPage(MainWindow::Page::Services);
+            else if (view == u"health")
+                window.showPage(MainWindow::Page::Health);
+            else if (view == u"wall")
+                window.setViewMode(MainWindow::ViewMode::Wall);
+            else if (view == u"main")
+                window.showPage(MainWindow::Page::Jobs);
+            if (view == u"launch")
+                window.openLaunchDialog();
+            if (view == u"max-offline") {
+                const QStringList services = session.services()->serviceNames();
+                if (!services.isEmpty()) {
+                    window.servicesView()->selectService(services.first());
+                    window.openMaxOfflineEditor(services.first());
+                }
+            }
+        });
+        QTimer::singleShot(options->screenshotAfterMs, &window, [&window, path, view] {
+            QWidget *dialog = nullptr;
+            if (view == u"launch")
+                dialog = window.findChild<LaunchDialog *>();
+            else if (view == u"max-offline")
+                dialog = window.findChild<MaxOfflineEditor *>();
+            const QImage image = render(window, dialog);
+            QImageWriter writer(path, "png");
+            if (!writer.write(image)) {
+                printLine(stderr, QStringLiteral("baton-console: cannot write %1: %2").arg(path, writer.errorString()));
+                QCoreApplication::exit(1);
+                return;
+            }
+            printLine(stdout, QStringLiteral("baton-console: wrote %1 (%2×%3)").arg(path).arg(image.width()).arg(image.height()));
+            QCoreApplication::exit(0);
+        });
+    }
+    return app.exec();
+}

@@ -3,10 +3,10 @@
 #include "support/consulsimfixture.h"
 #include "support/testpaths.h"
 
+#include <set>
+
 #include <QFile>
 #include <QTest>
-
-#include <set>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -21,8 +21,8 @@ QByteArray sample(const QString &name)
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
-const Headers kGate{ { "X-Consul-Token", "gate-secret" } };
-const Headers kRoot{ { "X-Consul-Token", "root-secret" } };
+const Headers kGate { { "X-Consul-Token", "gate-secret" } };
+const Headers kRoot { { "X-Consul-Token", "root-secret" } };
 
 } // namespace
 
@@ -41,23 +41,19 @@ private Q_SLOTS:
     void initTestCase()
     {
         const json web = ConsulSimFixture::service("web", "web", 80);
-        const json config = {
-            { "nodes", json::array({ ConsulSimFixture::node("n1", json::array({ web })) }) },
+        const json config = { { "nodes", json::array({ ConsulSimFixture::node("n1", json::array({ web })) }) },
             { "acl",
-              { { "enabled", true },
-                { "default_policy", "deny" },
-                { "anonymous_policy", { { "key_prefix", { { "public/", "read" } } } } },
-                { "tokens",
-                  { { { "secret_id", "root-secret" }, { "management", true } },
-                    { { "accessor_id", "e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f" },
-                      { "secret_id", "gate-secret" },
-                      { "policy",
-                        { { "key_prefix", { { "baton/", "write" }, { "locks/", "read" } } },
-                          { "key", { { "baton/frozen", "read" } } },
-                          { "session_prefix", { { "", "write" } } },
-                          { "node_prefix", { { "", "read" } } },
-                          { "service_prefix", { { "web", { { "policy", "read" } } } } } } } } } } } }
-        };
+                { { "enabled", true }, { "default_policy", "deny" },
+                    { "anonymous_policy", { { "key_prefix", { { "public/", "read" } } } } },
+                    { "tokens",
+                        { { { "secret_id", "root-secret" }, { "management", true } },
+                            { { "accessor_id", "e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f" }, { "secret_id", "gate-secret" },
+                                { "policy",
+                                    { { "key_prefix", { { "baton/", "write" }, { "locks/", "read" } } },
+                                        { "key", { { "baton/frozen", "read" } } },
+                                        { "session_prefix", { { "", "write" } } },
+                                        { "node_prefix", { { "", "read" } } },
+                                        { "service_prefix", { { "web", { { "policy", "read" } } } } } } } } } } } } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
         QCOMPARE(req("PUT", "/v1/kv/public/info", kRoot, "hi").body, QByteArray("true"));
         QCOMPARE(req("PUT", "/v1/kv/baton/services/web/max_offline", kRoot, "1").body, QByteArray("true"));
@@ -99,7 +95,8 @@ private Q_SLOTS:
         std::set<std::string> keys;
         for (const json &e : r.json())
             keys.insert(e["Key"].get<std::string>());
-        QCOMPARE(keys, (std::set<std::string>{ "baton/frozen", "baton/services/web/max_offline", "locks/deploy/.lock" }));
+        QCOMPARE(
+            keys, (std::set<std::string> { "baton/frozen", "baton/services/web/max_offline", "locks/deploy/.lock" }));
         QCOMPARE(r.header("X-Consul-Results-Filtered-By-Acls"), QByteArray("true"));
         r = req("GET", "/v1/kv/secret/?recurse"); // everything filtered: 404, and no header without a token
         QCOMPARE(r.status, 404);
@@ -121,8 +118,9 @@ private Q_SLOTS:
         QCOMPARE(req("PUT", "/v1/kv/baton/new", kGate, "1").body, QByteArray("true"));
         Reply r = req("PUT", "/v1/kv/baton/frozen", kGate, "2");
         QCOMPARE(r.status, 403);
-        QCOMPARE(r.body, QByteArray("Permission denied: token with AccessorID 'e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f' "
-                                    "lacks permission 'key:write' on \"baton/frozen\""));
+        QCOMPARE(r.body,
+            QByteArray("Permission denied: token with AccessorID 'e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f' "
+                       "lacks permission 'key:write' on \"baton/frozen\""));
         // A recursive delete needs write on everything under the prefix.
         r = req("DELETE", "/v1/kv/baton/?recurse", kGate);
         QCOMPARE(r.status, 403);
@@ -134,8 +132,9 @@ private Q_SLOTS:
     {
         Reply r = req("PUT", "/v1/session/create", {}, "{}");
         QCOMPARE(r.status, 403);
-        QCOMPARE(r.body, QByteArray("Permission denied: anonymous token lacks permission 'session:write' on \"n1\". The "
-                                    "anonymous token is used implicitly when a request does not specify a token."));
+        QCOMPARE(r.body,
+            QByteArray("Permission denied: anonymous token lacks permission 'session:write' on \"n1\". The "
+                       "anonymous token is used implicitly when a request does not specify a token."));
         r = req("PUT", "/v1/session/create", kGate, "{}");
         QCOMPARE(r.status, 200);
         r = req("GET", "/v1/agent/self", kGate);
@@ -146,11 +145,12 @@ private Q_SLOTS:
         QCOMPARE(r.status, 403);
         QVERIFY(r.body.endsWith("lacks permission 'node:write' on \"n1\""));
         r = req("PUT", "/v1/txn", kGate,
-                "[{\"KV\":{\"Verb\":\"set\",\"Key\":\"baton/t\",\"Value\":\"eA==\"}},{\"KV\":{\"Verb\":\"set\",\"Key\":\"secret/x\",\"Value\":\"eA==\"}}]");
+            "[{\"KV\":{\"Verb\":\"set\",\"Key\":\"baton/"
+            "t\",\"Value\":\"eA==\"}},{\"KV\":{\"Verb\":\"set\",\"Key\":\"secret/x\",\"Value\":\"eA==\"}}]");
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json()["Errors"][0]["OpIndex"].get<int>(), 1);
         QVERIFY(r.json()["Errors"][0]["What"].get<std::string>().find("lacks permission 'key:write' on \"secret/x\"")
-                != std::string::npos);
+            != std::string::npos);
         QCOMPARE(req("GET", "/v1/kv/baton/t", kGate).status, 404);
     }
 };

@@ -2,14 +2,14 @@
 // parked requests at once (reference/consul-api.md §1, §10.1).
 #include "support/consulsimfixture.h"
 
+#include <chrono>
+#include <future>
+#include <thread>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QTcpSocket>
 #include <QTest>
-
-#include <chrono>
-#include <future>
-#include <thread>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -86,13 +86,14 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        json config = { { "nodes",
-                          { ConsulSimFixture::node("web-1", json::array({ ConsulSimFixture::service(
-                                                         "web", "web", 80, { "a" },
-                                                         json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") })) })),
-                            ConsulSimFixture::node("web-2", json::array({ ConsulSimFixture::service("web", "web", 80) })) } },
-                        { "timing", ConsulSimFixture::fastTiming() },
-                        { "limits", { { "http_max_conns_per_client", 2000 } } } };
+        json config = {
+            { "nodes",
+                { ConsulSimFixture::node("web-1",
+                      json::array({ ConsulSimFixture::service(
+                          "web", "web", 80, { "a" }, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") })) })),
+                    ConsulSimFixture::node("web-2", json::array({ ConsulSimFixture::service("web", "web", 80) })) } },
+            { "timing", ConsulSimFixture::fastTiming() }, { "limits", { { "http_max_conns_per_client", 2000 } } }
+        };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
     }
 
@@ -155,7 +156,8 @@ private Q_SLOTS:
         const quint64 idx = index(sim.request("GET", "web-1", "/v1/kv/block/ahead"));
         QElapsedTimer t;
         t.start();
-        const Reply r = sim.request("GET", "web-1", QString("/v1/kv/block/ahead?index=%1&wait=400ms").arg(idx + 100000));
+        const Reply r
+            = sim.request("GET", "web-1", QString("/v1/kv/block/ahead?index=%1&wait=400ms").arg(idx + 100000));
         QCOMPARE(r.status, 200);
         QVERIFY(t.elapsed() >= 400);
         QVERIFY(index(r) < idx + 100000);
@@ -218,8 +220,9 @@ private Q_SLOTS:
     void unrelatedServiceDoesNotWakeHealthService()
     {
         const Reply first = sim.request("GET", "web-1", "/v1/health/service/nothere");
-        auto pending = async("web-1", QString("/v1/health/service/web?index=%1&wait=600ms")
-                                          .arg(index(sim.request("GET", "web-1", "/v1/health/service/web"))));
+        auto pending = async("web-1",
+            QString("/v1/health/service/web?index=%1&wait=600ms")
+                .arg(index(sim.request("GET", "web-1", "/v1/health/service/web"))));
         QVERIFY(waitParked(1));
         const auto start = std::chrono::steady_clock::now();
         sim.request("PUT", "web-1", "/v1/kv/noise", "1"); // KV is another table
@@ -280,10 +283,10 @@ private Q_SLOTS:
             QVERIFY(s->waitForConnected(5000));
             const QByteArray path = i % 2 ? QByteArray("/v1/kv/many/key") : QByteArray("/v1/kv/many/?recurse");
             s->write("GET " + path + (i % 2 ? "?" : "&") + "index=" + QByteArray::number(idx)
-                     + "&wait=60s HTTP/1.1\r\nHost: x\r\n\r\n");
+                + "&wait=60s HTTP/1.1\r\nHost: x\r\n\r\n");
             QVERIFY(s->waitForBytesWritten(5000));
             QObject::connect(s.get(), &QTcpSocket::readyRead, this,
-                             [&received, i, sock = s.get()] { received[std::size_t(i)] += sock->readAll(); });
+                [&received, i, sock = s.get()] { received[std::size_t(i)] += sock->readAll(); });
             sockets.push_back(std::move(s));
         }
         QVERIFY(waitParked(kWaiters));
@@ -300,13 +303,15 @@ private Q_SLOTS:
         const auto changed = std::chrono::steady_clock::now();
         sim.request("PUT", "web-1", "/v1/kv/many/key", "1");
         int answered = 0;
-        QTRY_VERIFY_WITH_TIMEOUT((answered = int(std::count_if(received.begin(), received.end(), [](const QByteArray &b) {
-                                     return b.startsWith("HTTP/1.1 200 OK") && b.contains("\r\n\r\n");
-                                 }))) == kWaiters,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            (answered = int(std::count_if(received.begin(), received.end(),
+                 [](const QByteArray &b) { return b.startsWith("HTTP/1.1 200 OK") && b.contains("\r\n\r\n"); })))
+                == kWaiters,
+            10000);
         qInfo("all %d parked requests answered %lld ms after the write", kWaiters,
-              ms(std::chrono::steady_clock::now() - changed));
-        QCOMPARE(sim.request("GET", sim.controlUrl().resolved(QUrl("/_sim/"))).json()["blocking_queries"].get<int>(), 0);
+            ms(std::chrono::steady_clock::now() - changed));
+        QCOMPARE(
+            sim.request("GET", sim.controlUrl().resolved(QUrl("/_sim/"))).json()["blocking_queries"].get<int>(), 0);
     }
 
     void closedClientDropsItsWaiter()

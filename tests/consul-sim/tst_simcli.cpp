@@ -3,6 +3,8 @@
 #include "support/consulsimfixture.h"
 #include "support/testpaths.h"
 
+#include <csignal>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
@@ -11,8 +13,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
-
-#include <csignal>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -78,11 +78,11 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QByteArray>("message");
-        QTest::newRow("nothing") << QStringList{} << QByteArray("--config FILE is required");
-        QTest::newRow("unknown") << QStringList{ "--bogus" } << QByteArray("unknown argument \"--bogus\"");
-        QTest::newRow("config without file") << QStringList{ "--config" } << QByteArray("--config needs a FILE");
-        QTest::newRow("ready-file without path") << QStringList{ "--config", "x.json", "--ready-file" }
-                                                 << QByteArray("--ready-file needs a PATH");
+        QTest::newRow("nothing") << QStringList {} << QByteArray("--config FILE is required");
+        QTest::newRow("unknown") << QStringList { "--bogus" } << QByteArray("unknown argument \"--bogus\"");
+        QTest::newRow("config without file") << QStringList { "--config" } << QByteArray("--config needs a FILE");
+        QTest::newRow("ready-file without path")
+            << QStringList { "--config", "x.json", "--ready-file" } << QByteArray("--ready-file needs a PATH");
     }
 
     void badFlags()
@@ -102,25 +102,32 @@ private Q_SLOTS:
         QTest::newRow("malformed") << QByteArray("{\"nodes\": [") << QByteArray("malformed JSON");
         QTest::newRow("not an object") << QByteArray("[1,2]") << QByteArray("config: must be an object");
         QTest::newRow("no nodes") << QByteArray("{}") << QByteArray("nodes: required");
-        QTest::newRow("unknown key") << QByteArray("{\"nodes\":[{\"name\":\"a\"}],\"nodez\":1}") << QByteArray("nodez: unknown key");
+        QTest::newRow("unknown key") << QByteArray("{\"nodes\":[{\"name\":\"a\"}],\"nodez\":1}")
+                                     << QByteArray("nodez: unknown key");
         QTest::newRow("duplicate node") << QByteArray("{\"nodes\":[{\"name\":\"a\"},{\"name\":\"a\"}]}")
                                         << QByteArray("duplicate node name \"a\"");
-        QTest::newRow("bad ttl") << QByteArray("{\"nodes\":[{\"name\":\"a\",\"services\":[{\"name\":\"s\",\"checks\":[{\"ttl\":\"3x\"}]}]}]}")
-                                 << QByteArray("nodes[0].services[0].checks[0].ttl: time: unknown unit \"x\" in duration \"3x\"");
+        QTest::newRow("bad ttl")
+            << QByteArray(
+                   "{\"nodes\":[{\"name\":\"a\",\"services\":[{\"name\":\"s\",\"checks\":[{\"ttl\":\"3x\"}]}]}]}")
+            << QByteArray("nodes[0].services[0].checks[0].ttl: time: unknown unit \"x\" in duration \"3x\"");
         QTest::newRow("http without interval")
             << QByteArray("{\"nodes\":[{\"name\":\"a\",\"checks\":[{\"id\":\"h\",\"http\":\"http://127.0.0.1:1/\"}]}]}")
             << QByteArray("nodes[0].checks[0].interval: required for an HTTP check");
-        QTest::newRow("bad status") << QByteArray("{\"nodes\":[{\"name\":\"a\",\"checks\":[{\"id\":\"c\",\"status\":\"ok\"}]}]}")
+        QTest::newRow("bad status") << QByteArray(
+            "{\"nodes\":[{\"name\":\"a\",\"checks\":[{\"id\":\"c\",\"status\":\"ok\"}]}]}")
                                     << QByteArray("must be passing, warning or critical");
         QTest::newRow("bad http address") << QByteArray("{\"nodes\":[{\"name\":\"a\",\"http\":\"nowhere\"}]}")
                                           << QByteArray("nodes[0].http: must be HOST:PORT");
         QTest::newRow("reserved meta") << QByteArray("{\"nodes\":[{\"name\":\"a\",\"meta\":{\"consul-x\":\"1\"}}]}")
                                        << QByteArray("the consul- prefix is reserved");
-        QTest::newRow("bad timing") << QByteArray("{\"nodes\":[{\"name\":\"a\"}],\"timing\":{\"session_ttl_min\":\"-1s\"}}")
+        QTest::newRow("bad timing") << QByteArray(
+            "{\"nodes\":[{\"name\":\"a\"}],\"timing\":{\"session_ttl_min\":\"-1s\"}}")
                                     << QByteArray("timing.session_ttl_min: must be greater than zero");
-        QTest::newRow("bad acl rule") << QByteArray("{\"nodes\":[{\"name\":\"a\"}],\"acl\":{\"tokens\":[{\"secret_id\":\"x\",\"policy\":{\"keys\":{}}}]}}")
+        QTest::newRow("bad acl rule") << QByteArray(
+            "{\"nodes\":[{\"name\":\"a\"}],\"acl\":{\"tokens\":[{\"secret_id\":\"x\",\"policy\":{\"keys\":{}}}]}}")
                                       << QByteArray("unknown ACL rule");
-        QTest::newRow("flags too big") << QByteArray("{\"nodes\":[{\"name\":\"a\"}],\"kv\":[{\"key\":\"k\",\"flags\":-1}]}")
+        QTest::newRow("flags too big") << QByteArray(
+            "{\"nodes\":[{\"name\":\"a\"}],\"kv\":[{\"key\":\"k\",\"flags\":-1}]}")
                                        << QByteArray("kv[0].flags: must be an unsigned 64-bit integer");
         QTest::newRow("too deep") << (QByteArray("{\"nodes\":") + QByteArray(100, '[') + QByteArray(100, ']') + "}")
                                   << QByteArray("nesting deeper than");
@@ -130,7 +137,8 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, content);
         QFETCH(QByteArray, message);
-        const QString path = writeConfig(QString("bad-%1.json").arg(QTest::currentDataTag()).replace(' ', '_'), content);
+        const QString path
+            = writeConfig(QString("bad-%1.json").arg(QTest::currentDataTag()).replace(' ', '_'), content);
         const Run r = run({ "--config", path });
         QCOMPARE(r.exitCode, 1);
         QCOMPARE(r.err.count('\n'), 1);
@@ -153,8 +161,9 @@ private Q_SLOTS:
     {
         QTcpServer taken;
         QVERIFY(taken.listen(QHostAddress::LocalHost, 0));
-        const QString path = writeConfig(
-            "busy.json", QByteArray("{\"nodes\":[{\"name\":\"a\",\"http\":\"127.0.0.1:") + QByteArray::number(taken.serverPort()) + "\"}]}");
+        const QString path = writeConfig("busy.json",
+            QByteArray("{\"nodes\":[{\"name\":\"a\",\"http\":\"127.0.0.1:") + QByteArray::number(taken.serverPort())
+                + "\"}]}");
         const Run r = run({ "--config", path });
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("consul-sim: node a: cannot listen on 127.0.0.1:"), r.err.constData());
@@ -171,7 +180,8 @@ private Q_SLOTS:
     void readyFileAndSignals()
     {
         QFETCH(int, signal);
-        const QString path = writeConfig("ok.json", "{\"nodes\":[{\"name\":\"web-1\"},{\"name\":\"web-2\",\"http\":\"127.0.0.1:0\"}]}");
+        const QString path = writeConfig(
+            "ok.json", "{\"nodes\":[{\"name\":\"web-1\"},{\"name\":\"web-2\",\"http\":\"127.0.0.1:0\"}]}");
         const QString ready = dir.filePath("ready.json");
         QFile stale(ready);
         QVERIFY(stale.open(QIODevice::WriteOnly));

@@ -1,10 +1,10 @@
 // The /_sim/ fault controls: dead nodes, unreachable agents (hang and refuse), forced check states.
 #include "support/consulsimfixture.h"
 
+#include <future>
+
 #include <QElapsedTimer>
 #include <QTest>
-
-#include <future>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -29,10 +29,12 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const json web = ConsulSimFixture::service("web", "web", 80, {}, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
-        QVERIFY2(sim.start({ { "nodes", { ConsulSimFixture::node("n1", json::array({ web })), ConsulSimFixture::node("n2") } },
-                             { "timing", ConsulSimFixture::fastTiming() } }),
-                 qPrintable(sim.errorString()));
+        const json web = ConsulSimFixture::service(
+            "web", "web", 80, {}, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
+        QVERIFY2(sim.start({ { "nodes",
+                                 { ConsulSimFixture::node("n1", json::array({ web })), ConsulSimFixture::node("n2") } },
+                     { "timing", ConsulSimFixture::fastTiming() } }),
+            qPrintable(sim.errorString()));
     }
 
     void statusDocument()
@@ -71,9 +73,8 @@ private Q_SLOTS:
     {
         sim.request("PUT", "n2", "/v1/kv/h", "1");
         const quint64 idx = sim.request("GET", "n2", "/v1/kv/h").header("X-Consul-Index").toULongLong();
-        auto pending = std::async(std::launch::async, [&] {
-            return sim.request("GET", "n1", QString("/v1/kv/h?index=%1&wait=30s").arg(idx), {}, {}, 20000);
-        });
+        auto pending = std::async(std::launch::async,
+            [&] { return sim.request("GET", "n1", QString("/v1/kv/h?index=%1&wait=30s").arg(idx), {}, {}, 20000); });
         QTest::qWait(200);
         QVERIFY(sim.setAgentUnreachable("n1", ConsulSimFixture::AgentMode::Hang));
         sim.request("PUT", "n2", "/v1/kv/h", "2"); // the change happens, but n1 answers nothing
@@ -118,7 +119,7 @@ private Q_SLOTS:
         QCOMPARE(c["Status"].get<std::string>(), std::string("warning"));
         QCOMPARE(c["Output"].get<std::string>(), std::string("forced"));
         QCOMPARE(sim.request("GET", "n1", "/v1/agent/checks").json()["web-ttl"]["Output"].get<std::string>(),
-                 std::string("forced"));
+            std::string("forced"));
         QVERIFY(!sim.setCheck("n1", "nope", "passing"));
         QVERIFY(!sim.setCheck("n1", "web-ttl", "sideways"));
         QVERIFY(sim.setCheck("n1", "web-ttl", "passing"));

@@ -2,13 +2,13 @@
 // view, TTL and HTTP checks, agent-local endpoints (consul-api.md §2-§4, §10.7-10).
 #include "support/consulsimfixture.h"
 
+#include <set>
+
 #include <QElapsedTimer>
 #include <QTcpServer>
 #include <QTcpSocket>
 #include <QTest>
 #include <QThread>
-
-#include <set>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -42,7 +42,7 @@ public:
                         return;
                     ++hits;
                     s->write("HTTP/1.1 " + QByteArray::number(status) + " " + reason + "\r\nContent-Length: "
-                             + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                        + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
                     s->disconnectFromHost();
                 });
                 connect(s, &QTcpSocket::disconnected, s, &QObject::deleteLater);
@@ -87,18 +87,18 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const json web1 = ConsulSimFixture::service("web", "web", 8080, { "blue", "v1" },
-                                                    json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
-        const json web2 = ConsulSimFixture::service("web", "web", 8080, { "green", "v1" },
-                                                    json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
-        const json db = ConsulSimFixture::service("db-main", "db", 5432, {},
-                                                  json::array({ ConsulSimFixture::ttlCheck("db-ttl", "1h") }));
+        const json web1 = ConsulSimFixture::service(
+            "web", "web", 8080, { "blue", "v1" }, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
+        const json web2 = ConsulSimFixture::service(
+            "web", "web", 8080, { "green", "v1" }, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
+        const json db = ConsulSimFixture::service(
+            "db-main", "db", 5432, {}, json::array({ ConsulSimFixture::ttlCheck("db-ttl", "1h") }));
         const json config
             = { { "nodes",
-                  { ConsulSimFixture::node("web-1", json::array({ web1 }), json::object({ { "rack", "a" } })),
-                    ConsulSimFixture::node("web-2", json::array({ web2, db }), json::object({ { "rack", "b" } })),
-                    ConsulSimFixture::node("bare") } },
-                { "timing", ConsulSimFixture::fastTiming() } };
+                    { ConsulSimFixture::node("web-1", json::array({ web1 }), json::object({ { "rack", "a" } })),
+                        ConsulSimFixture::node("web-2", json::array({ web2, db }), json::object({ { "rack", "b" } })),
+                        ConsulSimFixture::node("bare") } },
+                  { "timing", ConsulSimFixture::fastTiming() } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
     }
 
@@ -113,7 +113,7 @@ private Q_SLOTS:
         QCOMPARE(s["consul"].dump(), std::string("[]"));
         QCOMPARE(s["db"].dump(), std::string("[]"));
         std::set<std::string> tags(s["web"].begin(), s["web"].end());
-        QCOMPARE(tags, (std::set<std::string>{ "blue", "green", "v1" }));
+        QCOMPARE(tags, (std::set<std::string> { "blue", "green", "v1" }));
     }
 
     void catalogServiceAndFilters()
@@ -165,7 +165,7 @@ private Q_SLOTS:
         QVERIFY(nodes[1]["Meta"].contains("consul-network-segment"));
         QCOMPARE(nodes[1]["TaggedAddresses"]["lan"].get<std::string>(), std::string("127.0.0.1"));
         QCOMPARE(get("/v1/catalog/nodes?filter=" + QUrl::toPercentEncoding("Meta.rack == \"b\"")).json().size(),
-                 std::size_t(1));
+            std::size_t(1));
     }
 
     void catalogNode()
@@ -407,7 +407,8 @@ private Q_SLOTS:
                 QThread::msleep(20);
         }
         QVERIFY(expired);
-        QCOMPARE(c["Output"].get<std::string>(), std::string("TTL expired (last output before timeout follows): alive"));
+        QCOMPARE(
+            c["Output"].get<std::string>(), std::string("TTL expired (last output before timeout follows): alive"));
         QCOMPARE(c["Type"].get<std::string>(), std::string("ttl"));
     }
 
@@ -419,13 +420,13 @@ private Q_SLOTS:
         json n = ConsulSimFixture::node("n1");
         n["checks"] = json::array({ ConsulSimFixture::httpCheck("web-http", target.url(), "100ms") });
         QVERIFY2(local.start({ { "nodes", json::array({ n }) }, { "timing", ConsulSimFixture::fastTiming() } }),
-                 qPrintable(local.errorString()));
-        auto statusOf = [&]() -> json {
-            return findCheck(local.request("GET", "n1", "/v1/health/node/n1").json(), "web-http");
-        };
+            qPrintable(local.errorString()));
+        auto statusOf
+            = [&]() -> json { return findCheck(local.request("GET", "n1", "/v1/health/node/n1").json(), "web-http"); };
         QTRY_VERIFY_WITH_TIMEOUT(statusOf().value("Status", "") == "passing", 5000);
         const json ok = statusOf();
-        QCOMPARE(ok["Output"].get<std::string>(), "HTTP GET " + target.url().toStdString() + ": 200 OK Output: all good");
+        QCOMPARE(
+            ok["Output"].get<std::string>(), "HTTP GET " + target.url().toStdString() + ": 200 OK Output: all good");
         QCOMPARE(ok["Type"].get<std::string>(), std::string("http"));
         QCOMPARE(ok["Interval"].get<std::string>(), std::string("100ms"));
         target.status = 429;
@@ -434,7 +435,8 @@ private Q_SLOTS:
         target.status = 503;
         target.reason = "Service Unavailable";
         QTRY_VERIFY_WITH_TIMEOUT(statusOf().value("Status", "") == "critical", 5000);
-        QVERIFY(statusOf()["Output"].get<std::string>().find(": 503 Service Unavailable Output: ") != std::string::npos);
+        QVERIFY(
+            statusOf()["Output"].get<std::string>().find(": 503 Service Unavailable Output: ") != std::string::npos);
     }
 
     void httpCheckAgainstClosedPortIsCritical()
@@ -448,7 +450,7 @@ private Q_SLOTS:
         const QString url = QString("http://127.0.0.1:%1/").arg(port);
         n["checks"] = json::array({ ConsulSimFixture::httpCheck("down", url, "100ms", "passing") });
         QVERIFY2(local.start({ { "nodes", json::array({ n }) }, { "timing", ConsulSimFixture::fastTiming() } }),
-                 qPrintable(local.errorString()));
+            qPrintable(local.errorString()));
         json c;
         for (int i = 0; i < 100; ++i) {
             c = findCheck(local.request("GET", "n1", "/v1/health/node/n1").json(), "down");
@@ -457,23 +459,25 @@ private Q_SLOTS:
             QThread::msleep(20);
         }
         QCOMPARE(c.value("Status", ""), std::string("critical"));
-        QCOMPARE(c["Output"].get<std::string>(), "Get \"" + url.toStdString() + "\": dial tcp 127.0.0.1:"
-                                                     + std::to_string(port) + ": connect: connection refused");
+        QCOMPARE(c["Output"].get<std::string>(),
+            "Get \"" + url.toStdString() + "\": dial tcp 127.0.0.1:" + std::to_string(port)
+                + ": connect: connection refused");
     }
 
     void outputOnlyChangesAreDeferred()
     {
         ConsulSimFixture local;
-        const json svc = ConsulSimFixture::service("s", "s", 1, {}, json::array({ ConsulSimFixture::ttlCheck("t", "1h") }));
+        const json svc
+            = ConsulSimFixture::service("s", "s", 1, {}, json::array({ ConsulSimFixture::ttlCheck("t", "1h") }));
         QVERIFY2(local.start({ { "nodes", json::array({ ConsulSimFixture::node("n1", json::array({ svc })) }) },
-                               { "timing", { { "check_update_interval", "1h" } } } }),
-                 qPrintable(local.errorString()));
+                     { "timing", { { "check_update_interval", "1h" } } } }),
+            qPrintable(local.errorString()));
         QCOMPARE(local.request("PUT", "n1", "/v1/agent/check/warn/t?note=first").status, 200); // status change
         const quint64 idx = local.request("GET", "n1", "/v1/health/service/s").header("X-Consul-Index").toULongLong();
         QCOMPARE(local.request("PUT", "n1", "/v1/agent/check/warn/t?note=second").status, 200); // output only
         // The agent shows the new output at once; the catalog keeps the old one until the deferred sync.
         QCOMPARE(local.request("GET", "n1", "/v1/agent/checks").json()["t"]["Output"].get<std::string>(),
-                 std::string("second"));
+            std::string("second"));
         const Reply h = local.request("GET", "n1", "/v1/health/service/s");
         QCOMPARE(h.header("X-Consul-Index").toULongLong(), idx);
         QCOMPARE(findCheck(h.json()[0]["Checks"], "t")["Output"].get<std::string>(), std::string("first"));

@@ -78,7 +78,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         const json config = { { "nodes", json::array({ ConsulSimFixture::node("n1") }) },
-                              { "limits", { { "http_read_timeout", "500ms" }, { "http_max_conns_per_client", 50 } } } };
+            { "limits", { { "http_read_timeout", "500ms" }, { "http_max_conns_per_client", 50 } } } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
     }
 
@@ -102,22 +102,23 @@ private Q_SLOTS:
         QTest::newRow("http2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << QByteArray("505");
         QTest::newRow("bad method") << QByteArray("G{T /v1/kv/x HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("400");
         QTest::newRow("no host") << QByteArray("GET /v1/kv/x HTTP/1.1\r\n\r\n") << QByteArray("400");
-        QTest::newRow("header without colon") << QByteArray("GET /v1/kv/x HTTP/1.1\r\nHost: x\r\nbroken\r\n\r\n")
-                                              << QByteArray("400");
+        QTest::newRow("header without colon")
+            << QByteArray("GET /v1/kv/x HTTP/1.1\r\nHost: x\r\nbroken\r\n\r\n") << QByteArray("400");
         QTest::newRow("folded header") << QByteArray("GET /v1/kv/x HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n")
                                        << QByteArray("400");
-        QTest::newRow("bad content-length") << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: ab\r\n\r\n")
-                                            << QByteArray("400");
+        QTest::newRow("bad content-length")
+            << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: ab\r\n\r\n") << QByteArray("400");
         QTest::newRow("conflicting content-length")
             << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab")
             << QByteArray("400");
         QTest::newRow("unknown transfer-encoding")
             << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << QByteArray("501");
-        QTest::newRow("bad chunk size")
-            << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n") << QByteArray("400");
+        QTest::newRow("bad chunk size") << QByteArray(
+            "PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                        << QByteArray("400");
         QTest::newRow("bad escape") << QByteArray("GET /v1/kv/%zz HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("400");
-        QTest::newRow("control char in target") << QByteArray("GET /v1/kv/\x01 HTTP/1.1\r\nHost: x\r\n\r\n")
-                                                << QByteArray("400");
+        QTest::newRow("control char in target")
+            << QByteArray("GET /v1/kv/\x01 HTTP/1.1\r\nHost: x\r\n\r\n") << QByteArray("400");
         QTest::newRow("bad expect") << QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n")
                                     << QByteArray("417");
     }
@@ -153,19 +154,22 @@ private Q_SLOTS:
     void declaredHugeBodyIsRefusedBeforeReading()
     {
         bool closed = false;
-        const QByteArray got = raw("PUT /v1/kv/big HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", 3000, &closed);
+        const QByteArray got
+            = raw("PUT /v1/kv/big HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nabc", 3000, &closed);
         QVERIFY2(got.startsWith("HTTP/1.1 413"), got.left(80).constData());
         QVERIFY(got.contains("Request body(99999999999 bytes) too large"));
         QVERIFY(closed);
-        const QByteArray other = raw("PUT /v1/session/create HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", 3000, &closed);
+        const QByteArray other
+            = raw("PUT /v1/session/create HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n", 3000, &closed);
         QVERIFY2(other.startsWith("HTTP/1.1 413"), other.left(80).constData());
         checkAlive();
     }
 
     void chunkedBodies()
     {
-        QByteArray got = raw("PUT /v1/kv/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                             "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n");
+        QByteArray got
+            = raw("PUT /v1/kv/chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  "5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n");
         QVERIFY2(got.startsWith("HTTP/1.1 200 OK"), got.left(80).constData());
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/chunked?raw").body, QByteArray("hello world"));
         QByteArray big = "PUT /v1/kv/chunkedbig HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
@@ -182,7 +186,7 @@ private Q_SLOTS:
     {
         // A head that never ends, and a body shorter than declared: both dropped after http_read_timeout.
         for (const QByteArray &partial : { QByteArray("GET /v1/kv/x HTTP/1.1\r\nHost: x\r\nX-Slow: "),
-                                           QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc") }) {
+                 QByteArray("PUT /v1/kv/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc") }) {
             bool closed = false;
             QElapsedTimer t;
             t.start();
@@ -215,7 +219,8 @@ private Q_SLOTS:
         QVERIFY(got.startsWith("HTTP/1.1 200 OK"));
         QVERIFY(got.contains("Connection: close"));
         QVERIFY(closed);
-        got = raw("PUT /v1/kv/expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc");
+        got = raw("PUT /v1/kv/expect HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 3\r\nConnection: "
+                  "close\r\n\r\nabc");
         QVERIFY2(got.startsWith("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK"), got.left(80).constData());
     }
 
@@ -242,7 +247,9 @@ private Q_SLOTS:
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/odd/a?a;b=c").status, 200); // semicolon pairs are ignored
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/odd/a?index=99999999999999999999999").status, 400);
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/odd/a?wait=99999999999h").status, 400);
-        QCOMPARE(sim.request("GET", "n1", "/v1/catalog/nodes?filter=" + QUrl::toPercentEncoding(QString(5000, '('))).status, 500);
+        QCOMPARE(
+            sim.request("GET", "n1", "/v1/catalog/nodes?filter=" + QUrl::toPercentEncoding(QString(5000, '('))).status,
+            500);
         // Deep enough to overflow a recursive parser's stack: refused with a 500, the simulator lives on.
         const QByteArray deepFilter = QUrl::toPercentEncoding(QString(200000, '(') + "Node == \"a\"");
         QCOMPARE(sim.request("GET", "n1", "/v1/catalog/nodes?filter=" + deepFilter).status, 500);

@@ -31,7 +31,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         const json config = { { "nodes", { ConsulSimFixture::node("web-1"), ConsulSimFixture::node("web-2") } },
-                              { "timing", ConsulSimFixture::fastTiming() } };
+            { "timing", ConsulSimFixture::fastTiming() } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
     }
 
@@ -240,8 +240,9 @@ private Q_SLOTS:
         const QByteArray big(512 * 1024 + 1, 'x');
         const auto r = put("/v1/kv/big", big);
         QCOMPARE(r.status, 413);
-        QCOMPARE(r.body, QByteArray("Request body(524289 bytes) too large, max size: 524288 bytes. See "
-                                    "https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size."));
+        QCOMPARE(r.body,
+            QByteArray("Request body(524289 bytes) too large, max size: 524288 bytes. See "
+                       "https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size."));
         QCOMPARE(put("/v1/kv/big", QByteArray(512 * 1024, 'y')).body, QByteArray("true"));
     }
 

@@ -30,11 +30,11 @@
 #include "support/consulsimfixture.h"
 #include "support/testpaths.h"
 
+#include <set>
+
 #include <QDir>
 #include <QFile>
 #include <QTest>
-
-#include <set>
 
 using Baton::Test::ConsulSimFixture;
 using json = nlohmann::json;
@@ -68,17 +68,15 @@ std::string typeOf(const json &v)
     return "object";
 }
 
-const std::set<std::string> kEnterpriseOnly{ "Namespace", "Partition" };
-const std::set<std::string> kExtraAllowed{ "CreateIndex", "ModifyIndex", "Type", "Interval", "Timeout", "ExposedPort",
-                                           "Definition", "Address", "Weights", "EnableTagOverride", "Proxy",
-                                           "Connect", "PeerName", "ServiceKind", "ServiceWeights",
-                                           "ServiceSocketPath", "ServiceLocality", "Height",
-                                           "ServiceTaggedAddresses" };
+const std::set<std::string> kEnterpriseOnly { "Namespace", "Partition" };
+const std::set<std::string> kExtraAllowed { "CreateIndex", "ModifyIndex", "Type", "Interval", "Timeout", "ExposedPort",
+    "Definition", "Address", "Weights", "EnableTagOverride", "Proxy", "Connect", "PeerName", "ServiceKind",
+    "ServiceWeights", "ServiceSocketPath", "ServiceLocality", "Height", "ServiceTaggedAddresses" };
 // Maps whose keys are data: always compared by type only.
-const std::set<std::string> kDataMaps{ "Meta", "NodeMeta", "ServiceMeta", "DebugConfig", "Stats" };
+const std::set<std::string> kDataMaps { "Meta", "NodeMeta", "ServiceMeta", "DebugConfig", "Stats" };
 // Structs whose docs-sample fields have since become omitempty: by type only, except in strict mode.
-const std::set<std::string> kTypeOnly{ "Tags", "ServiceTags", "Proxy", "ServiceProxy", "Connect", "ServiceConnect",
-                                       "Definition" };
+const std::set<std::string> kTypeOnly { "Tags", "ServiceTags", "Proxy", "ServiceProxy", "Connect", "ServiceConnect",
+    "Definition" };
 
 struct Comparison
 {
@@ -124,8 +122,7 @@ struct Comparison
             const bool isCheck = want.contains("CheckID");
             for (auto it = want.begin(); it != want.end(); ++it) {
                 if (!got.contains(it.key())) {
-                    const bool allowed = !strict
-                        && (kEnterpriseOnly.count(it.key()) || (isCheck && it.key() == "ID"));
+                    const bool allowed = !strict && (kEnterpriseOnly.count(it.key()) || (isCheck && it.key() == "ID"));
                     if (!allowed)
                         diffs.push_back(path + "." + it.key() + ": missing from consul-sim's answer");
                     continue;
@@ -156,7 +153,8 @@ struct Comparison
                 if (!match && !(strict && w.is_object() && w.contains("CheckID")))
                     match = &got[std::min(i, got.size() - 1)];
                 if (!match) {
-                    diffs.push_back(path + "[" + std::to_string(i) + "]: no element with CheckID " + w["CheckID"].dump());
+                    diffs.push_back(
+                        path + "[" + std::to_string(i) + "]: no element with CheckID " + w["CheckID"].dump());
                     continue;
                 }
                 compare(w, *match, path + "[" + std::to_string(i) + "]", key);
@@ -202,24 +200,26 @@ private Q_SLOTS:
     void initTestCase()
     {
         json redis = ConsulSimFixture::service("redis", "redis", 8000, { "primary" },
-                                               json::array({ { { "id", "service:redis" }, { "ttl", "1h" }, { "status", "passing" } } }));
+            json::array({ { { "id", "service:redis" }, { "ttl", "1h" }, { "status", "passing" } } }));
         redis["meta"] = { { "redis_version", "4.0" } };
         redis["weights"] = { { "passing", 10 }, { "warning", 1 } };
         redis["tagged_addresses"] = { { "lan", { { "address", "127.0.0.1" }, { "port", 8000 } } },
-                                      { "wan", { { "address", "198.51.100.53" }, { "port", 80 } } } };
-        json foobar = ConsulSimFixture::node("foobar", json::array({ redis }), json::object({ { "instance_type", "t2.medium" } }));
-        foobar["checks"] = { { { "id", "a" }, { "status", "passing" } },
-                             { { "id", "b" }, { "status", "passing" } },
-                             { { "id", "c" }, { "status", "passing" } } };
+            { "wan", { { "address", "198.51.100.53" }, { "port", 80 } } } };
+        json foobar = ConsulSimFixture::node(
+            "foobar", json::array({ redis }), json::object({ { "instance_type", "t2.medium" } }));
+        foobar["checks"] = { { { "id", "a" }, { "status", "passing" } }, { { "id", "b" }, { "status", "passing" } },
+            { { "id", "c" }, { "status", "passing" } } };
         json gate = ConsulSimFixture::service("gate-1", "gate", 9000, {},
-                                              json::array({ { { "id", "service:gate-1" }, { "ttl", "1h" }, { "status", "passing" }, { "output", "TTL passed" } } }));
+            json::array({ { { "id", "service:gate-1" }, { "ttl", "1h" }, { "status", "passing" },
+                { "output", "TTL passed" } } }));
         gate["maintenance"] = "draining for upgrade";
         json nodeA = ConsulSimFixture::node("node-a", json::array({ gate }));
         nodeA["maintenance"] = "";
         const json config = { { "nodes", { foobar, nodeA } }, { "timing", ConsulSimFixture::fastTiming() } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
 
-        const Reply s = sim.request("PUT", "foobar", "/v1/session/create", "{\"Name\":\"test-session\",\"TTL\":\"30s\"}");
+        const Reply s
+            = sim.request("PUT", "foobar", "/v1/session/create", "{\"Name\":\"test-session\",\"TTL\":\"30s\"}");
         QCOMPARE(s.status, 200);
         sessionId = QString::fromStdString(s.json()["ID"].get<std::string>());
     }
@@ -229,7 +229,8 @@ private Q_SLOTS:
         check("catalog-services.json", get("/v1/catalog/services").json(), false, true);
         check("catalog-nodes.json", get("/v1/catalog/nodes").json());
         check("catalog-service.json", get("/v1/catalog/service/redis").json());
-        const Reply filtered = get("/v1/catalog/service/redis?filter=" + QUrl::toPercentEncoding("NodeMeta.instance_type == \"t2.medium\""));
+        const Reply filtered = get(
+            "/v1/catalog/service/redis?filter=" + QUrl::toPercentEncoding("NodeMeta.instance_type == \"t2.medium\""));
         QCOMPARE(filtered.json().size(), std::size_t(1));
         check("catalog-service-filtered.json", filtered.json());
         check("catalog-node.json", get("/v1/catalog/node/foobar").json());
@@ -271,13 +272,15 @@ private Q_SLOTS:
     {
         check("agent-self.json", get("/v1/agent/self").json());
         check("agent-services.json", get("/v1/agent/services").json(), false, true);
-        check("agent-checks.json", get("/v1/agent/checks?filter=" + QUrl::toPercentEncoding("CheckID == \"service:redis\"")).json(),
-              false, true);
+        check("agent-checks.json",
+            get("/v1/agent/checks?filter=" + QUrl::toPercentEncoding("CheckID == \"service:redis\"")).json(), false,
+            true);
     }
 
     void kv()
     {
-        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/zip?acquire=" + sessionId, "test").body + "\n", sampleBytes("kv-put.json"));
+        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/zip?acquire=" + sessionId, "test").body + "\n",
+            sampleBytes("kv-put.json"));
         check("kv-get.json", get("/v1/kv/zip").json());
         for (const char *k : { "web/bar", "web/foo", "web/subdir/x" })
             sim.request("PUT", "foobar", QString("/v1/kv/") + k, "1");
@@ -289,17 +292,22 @@ private Q_SLOTS:
 
     void semaphoreListingAndValue()
     {
-        const QString other = QString::fromStdString(
-            sim.request("PUT", "foobar", "/v1/session/create", "{\"Behavior\":\"delete\"}").json()["ID"].get<std::string>());
+        const QString other
+            = QString::fromStdString(sim.request("PUT", "foobar", "/v1/session/create", "{\"Behavior\":\"delete\"}")
+                                         .json()["ID"]
+                                         .get<std::string>());
         const QByteArray lockValue = sampleBytes("semaphore-lock-value.json").trimmed();
-        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/" + sessionId + "?acquire=" + sessionId
-                                                   + "&flags=16210313421097356768").body,
-                 QByteArray("true"));
-        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/" + other + "?acquire=" + other
-                                                   + "&flags=16210313421097356768").body,
-                 QByteArray("true"));
-        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/.lock?cas=0&flags=16210313421097356768", lockValue).body,
-                 QByteArray("true"));
+        QCOMPARE(sim.request("PUT", "foobar",
+                        "/v1/kv/locks/deploy/" + sessionId + "?acquire=" + sessionId + "&flags=16210313421097356768")
+                     .body,
+            QByteArray("true"));
+        QCOMPARE(sim.request("PUT", "foobar",
+                        "/v1/kv/locks/deploy/" + other + "?acquire=" + other + "&flags=16210313421097356768")
+                     .body,
+            QByteArray("true"));
+        QCOMPARE(
+            sim.request("PUT", "foobar", "/v1/kv/locks/deploy/.lock?cas=0&flags=16210313421097356768", lockValue).body,
+            QByteArray("true"));
         const json listing = get("/v1/kv/locks/deploy?recurse").json();
         check("kv-get-recurse-semaphore.json", listing);
         QCOMPARE(listing.size(), std::size_t(3));
@@ -319,11 +327,13 @@ private Q_SLOTS:
         check("session-list.json", get("/v1/session/list").json());
         check("session-renew.json", sim.request("PUT", "foobar", "/v1/session/renew/" + sessionId).json());
         QCOMPARE(get("/v1/session/info/adf4238a-882b-9ddc-4a9d-5b6758e4159e").body,
-                 QByteArray::fromStdString(sample("session-info-missing.json").dump()));
+            QByteArray::fromStdString(sample("session-info-missing.json").dump()));
         // The documented create request body is accepted as is (its checks exist on foobar).
-        const Reply created = sim.request("PUT", "foobar", "/v1/session/create", sampleBytes("session-create-request.json"));
+        const Reply created
+            = sim.request("PUT", "foobar", "/v1/session/create", sampleBytes("session-create-request.json"));
         QCOMPARE(created.status, 200);
-        const json info = get("/v1/session/info/" + QString::fromStdString(created.json()["ID"].get<std::string>())).json()[0];
+        const json info
+            = get("/v1/session/info/" + QString::fromStdString(created.json()["ID"].get<std::string>())).json()[0];
         QCOMPARE(info["Name"].get<std::string>(), std::string("my-service-lock"));
         QCOMPARE(info["TTL"].get<std::string>(), std::string("30s"));
         QCOMPARE(info["LockDelay"].get<std::int64_t>(), std::int64_t(15000000000));
@@ -333,7 +343,8 @@ private Q_SLOTS:
     void txn()
     {
         QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/config/app", "test").body, QByteArray("true"));
-        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/.lock?flags=16210313421097356768", "x").body, QByteArray("true"));
+        QCOMPARE(sim.request("PUT", "foobar", "/v1/kv/locks/deploy/.lock?flags=16210313421097356768", "x").body,
+            QByteArray("true"));
         json request = sample("txn-request.json");
         QVERIFY(!request.is_discarded());
         // The sample's index 44 is stale here: the answer must be the 409 sample exactly.
@@ -352,34 +363,30 @@ private Q_SLOTS:
     {
         ConsulSimFixture acl;
         const json config = { { "nodes", json::array({ ConsulSimFixture::node("n1") }) },
-                              { "acl",
-                                { { "default_policy", "deny" },
-                                  { "tokens",
-                                    json::array({ { { "accessor_id", "e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f" },
-                                                    { "secret_id", "t" },
-                                                    { "policy", { { "key_prefix", { { "locks/", "read" } } } } } } }) } } } };
+            { "acl",
+                { { "default_policy", "deny" },
+                    { "tokens",
+                        json::array({ { { "accessor_id", "e5a4f1a2-0d5c-4a5f-9a5e-1f2b3c4d5e6f" }, { "secret_id", "t" },
+                            { "policy", { { "key_prefix", { { "locks/", "read" } } } } } } }) } } } };
         QVERIFY2(acl.start(config), qPrintable(acl.errorString()));
         QCOMPARE(acl.request("GET", "n1", "/v1/kv/foo").body, sampleBytes("error-403-anonymous.txt"));
         QCOMPARE(acl.request("PUT", "n1", "/v1/kv/locks/deploy/.lock", "x", { { "X-Consul-Token", "t" } }).body,
-                 sampleBytes("error-403-token.txt"));
+            sampleBytes("error-403-token.txt"));
         QCOMPARE(acl.request("GET", "n1", "/v1/kv/foo", {}, { { "X-Consul-Token", "nope" } }).body,
-                 sampleBytes("error-403-unknown-token.txt"));
+            sampleBytes("error-403-unknown-token.txt"));
     }
 
     void everySampleIsCovered()
     {
         // A new sample file must get a comparison here.
-        const QStringList covered{ "README.md", "agent-checks.json", "agent-self.json", "agent-services.json",
-                                   "catalog-node.json", "catalog-nodes.json", "catalog-service-filtered.json",
-                                   "catalog-service.json", "catalog-services.json", "error-403-anonymous.txt",
-                                   "error-403-token.txt", "error-403-unknown-token.txt", "health-checks.json",
-                                   "health-node-filtered.json", "health-node.json", "health-service-ce-full-shape.json",
-                                   "health-service.json", "health-state.json", "kv-delete.json",
-                                   "kv-get-recurse-semaphore.json", "kv-get.json", "kv-keys.json", "kv-put.json",
-                                   "semaphore-lock-value.json", "session-create-request.json", "session-create.json",
-                                   "session-info-missing.json", "session-info.json", "session-list.json",
-                                   "session-renew.json", "txn-request.json", "txn-response-409.json",
-                                   "txn-response-ok.json" };
+        const QStringList covered { "README.md", "agent-checks.json", "agent-self.json", "agent-services.json",
+            "catalog-node.json", "catalog-nodes.json", "catalog-service-filtered.json", "catalog-service.json",
+            "catalog-services.json", "error-403-anonymous.txt", "error-403-token.txt", "error-403-unknown-token.txt",
+            "health-checks.json", "health-node-filtered.json", "health-node.json", "health-service-ce-full-shape.json",
+            "health-service.json", "health-state.json", "kv-delete.json", "kv-get-recurse-semaphore.json",
+            "kv-get.json", "kv-keys.json", "kv-put.json", "semaphore-lock-value.json", "session-create-request.json",
+            "session-create.json", "session-info-missing.json", "session-info.json", "session-list.json",
+            "session-renew.json", "txn-request.json", "txn-response-409.json", "txn-response-ok.json" };
         const QStringList present = QDir(Baton::TestPaths::testDataDir() + "/consul-samples").entryList(QDir::Files);
         for (const QString &f : present)
             QVERIFY2(covered.contains(f), qPrintable("sample without a comparison: " + f));

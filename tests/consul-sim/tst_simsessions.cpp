@@ -43,12 +43,12 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const json web = ConsulSimFixture::service("web", "web", 80, {},
-                                                   json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
+        const json web = ConsulSimFixture::service(
+            "web", "web", 80, {}, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "1h") }));
         json n1 = ConsulSimFixture::node("web-1", json::array({ web }));
         n1["checks"] = json::array({ { { "id", "disk" }, { "status", "passing" } } });
         const json config = { { "nodes", { n1, ConsulSimFixture::node("web-2"), ConsulSimFixture::node("web-3") } },
-                              { "timing", ConsulSimFixture::fastTiming() } };
+            { "timing", ConsulSimFixture::fastTiming() } };
         QVERIFY2(sim.start(config), qPrintable(sim.errorString()));
     }
 
@@ -75,13 +75,14 @@ private Q_SLOTS:
     void lockDelayForms()
     {
         QCOMPARE(info(createId({ { "LockDelay", 5 } }))[0]["LockDelay"].get<std::int64_t>(), std::int64_t(5000000000));
-        QCOMPARE(info(createId({ { "LockDelay", "20ns" } }))[0]["LockDelay"].get<std::int64_t>(),
-                 std::int64_t(20000000000));
+        QCOMPARE(
+            info(createId({ { "LockDelay", "20ns" } }))[0]["LockDelay"].get<std::int64_t>(), std::int64_t(20000000000));
         QCOMPARE(info(createId({ { "LockDelay", "1500ms" } }))[0]["LockDelay"].get<std::int64_t>(),
-                 std::int64_t(1500000000));
+            std::int64_t(1500000000));
         QCOMPARE(info(createId({ { "LockDelay", "0s" } }))[0]["LockDelay"].get<std::int64_t>(), std::int64_t(0));
         // Field names match without regard to case, as Go's encoding/json does (python-consul sends lower case).
-        const json s = info(createId({ { "name", "lower" }, { "lockdelay", "2s" }, { "behavior", "delete" }, { "ttl", "10s" } }))[0];
+        const json s = info(
+            createId({ { "name", "lower" }, { "lockdelay", "2s" }, { "behavior", "delete" }, { "ttl", "10s" } }))[0];
         QCOMPARE(s["Name"].get<std::string>(), std::string("lower"));
         QCOMPARE(s["LockDelay"].get<std::int64_t>(), std::int64_t(2000000000));
         QCOMPARE(s["Behavior"].get<std::string>(), std::string("delete"));
@@ -198,7 +199,7 @@ private Q_SLOTS:
         QCOMPARE(acquire("ld/key", s2), QByteArray("false"));
         QCOMPARE(sim.request("PUT", "web-1", "/v1/kv/ld/key", "plain").body, QByteArray("true"));
         QCOMPARE(sim.request("PUT", "web-1", "/v1/kv/ld/key?acquire=8f246b77-f3e1-ff88-5b48-8ec93abf3e05", "v").body,
-                 QByteArray("false")); // even an unknown session gets false, not 500, during the delay
+            QByteArray("false")); // even an unknown session gets false, not 500, during the delay
         QThread::msleep(1200);
         QCOMPARE(acquire("ld/key", s2), QByteArray("true"));
     }
@@ -217,7 +218,8 @@ private Q_SLOTS:
         const QString s = createId({ { "Behavior", "delete" }, { "LockDelay", "0s" } });
         QCOMPARE(acquire("eph/one", s), QByteArray("true"));
         QCOMPARE(acquire("eph/two", s), QByteArray("true"));
-        const quint64 before = sim.request("GET", "web-1", "/v1/kv/eph/?recurse").header("X-Consul-Index").toULongLong();
+        const quint64 before
+            = sim.request("GET", "web-1", "/v1/kv/eph/?recurse").header("X-Consul-Index").toULongLong();
         QVERIFY(sim.invalidateSession(s));
         const Reply r = sim.request("GET", "web-1", "/v1/kv/eph/?recurse");
         QCOMPARE(r.status, 404);

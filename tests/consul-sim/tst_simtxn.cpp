@@ -30,21 +30,23 @@ private:
     QString session(const json &body = json::object())
     {
         return QString::fromStdString(
-            sim.request("PUT", "n1", "/v1/session/create", QByteArray::fromStdString(body.dump())).json()["ID"].get<std::string>());
+            sim.request("PUT", "n1", "/v1/session/create", QByteArray::fromStdString(body.dump()))
+                .json()["ID"]
+                .get<std::string>());
     }
 
 private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(sim.start({ { "nodes", json::array({ ConsulSimFixture::node("n1") }) },
-                             { "timing", ConsulSimFixture::fastTiming() } }),
-                 qPrintable(sim.errorString()));
+                     { "timing", ConsulSimFixture::fastTiming() } }),
+            qPrintable(sim.errorString()));
     }
 
     void setGetAndResultShape()
     {
-        const Reply r = txn(json::array({ kv("set", "t/a", { { "Value", "dGVzdA==" }, { "Flags", 16210313421097356768ull } }),
-                                          kv("get", "t/a") }));
+        const Reply r = txn(json::array(
+            { kv("set", "t/a", { { "Value", "dGVzdA==" }, { "Flags", 16210313421097356768ull } }), kv("get", "t/a") }));
         QCOMPARE(r.status, 200);
         const json body = r.json();
         QVERIFY(body["Errors"].is_null());
@@ -61,28 +63,28 @@ private Q_SLOTS:
         sim.request("PUT", "n1", "/v1/kv/t/b", "old");
         const auto mi = get("t/b")["ModifyIndex"].get<std::uint64_t>();
         const Reply r = txn(json::array({ kv("set", "t/c", { { "Value", "bmV3" } }),
-                                          kv("cas", "locks/deploy/.lock", { { "Index", 44 }, { "Value", "eA==" } }),
-                                          kv("delete", "t/b") }));
+            kv("cas", "locks/deploy/.lock", { { "Index", 44 }, { "Value", "eA==" } }), kv("delete", "t/b") }));
         QCOMPARE(r.status, 409);
         const json body = r.json();
         QVERIFY(body["Results"].is_null());
         QCOMPARE(body["Errors"].size(), std::size_t(1));
         QCOMPARE(body["Errors"][0]["OpIndex"].get<int>(), 1);
         QCOMPARE(body["Errors"][0]["What"].get<std::string>(),
-                 std::string("failed to set key \"locks/deploy/.lock\", index is stale"));
+            std::string("failed to set key \"locks/deploy/.lock\", index is stale"));
         QVERIFY(get("t/c").is_null()); // the set before the failure was rolled back
         QCOMPARE(get("t/b")["ModifyIndex"].get<std::uint64_t>(), mi); // the delete after it never happened
     }
 
     void semaphoreStyleCasPlusDelete()
     {
-        sim.request("PUT", "n1", "/v1/kv/sem/.lock?cas=0&flags=16210313421097356768", "{\"Limit\":2,\"Holders\":{\"x\":true}}");
+        sim.request(
+            "PUT", "n1", "/v1/kv/sem/.lock?cas=0&flags=16210313421097356768", "{\"Limit\":2,\"Holders\":{\"x\":true}}");
         sim.request("PUT", "n1", "/v1/kv/sem/x", "");
         const json lock = get("sem/.lock");
-        const Reply r = txn(json::array(
-            { kv("cas", "sem/.lock", { { "Index", lock["ModifyIndex"] }, { "Flags", 16210313421097356768ull },
-                                       { "Value", "eyJMaW1pdCI6MiwiSG9sZGVycyI6e319" } }),
-              kv("delete", "sem/x") }));
+        const Reply r = txn(json::array({ kv("cas", "sem/.lock",
+                                              { { "Index", lock["ModifyIndex"] }, { "Flags", 16210313421097356768ull },
+                                                  { "Value", "eyJMaW1pdCI6MiwiSG9sZGVycyI6e319" } }),
+            kv("delete", "sem/x") }));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()["Results"].size(), std::size_t(1)); // deletes add no result
         QVERIFY(get("sem/x").is_null());
@@ -95,7 +97,7 @@ private Q_SLOTS:
     {
         const QString s = session({ { "LockDelay", "1s" } });
         Reply r = txn(json::array({ kv("lock", "t/lock", { { "Session", s.toStdString() } }),
-                                    kv("check-session", "t/lock", { { "Session", s.toStdString() } }) }));
+            kv("check-session", "t/lock", { { "Session", s.toStdString() } }) }));
         QCOMPARE(r.status, 200);
         QCOMPARE(r.json()["Results"][0]["KV"]["LockIndex"].get<int>(), 1);
         const auto mi = get("t/lock")["ModifyIndex"].get<std::uint64_t>();
@@ -104,21 +106,21 @@ private Q_SLOTS:
         r = txn(json::array({ kv("check-index", "t/lock", { { "Index", mi + 1 } }) }));
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(),
-                 "failed index check for key \"t/lock\", current modify index " + std::to_string(mi) + " != "
-                     + std::to_string(mi + 1));
+            "failed index check for key \"t/lock\", current modify index " + std::to_string(mi)
+                + " != " + std::to_string(mi + 1));
         r = txn(json::array({ kv("unlock", "t/lock", { { "Session", "00000000-0000-0000-0000-000000000000" } }) }));
         QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(),
-                 std::string("failed to unlock key \"t/lock\", lock isn't held, or is held by another session"));
+            std::string("failed to unlock key \"t/lock\", lock isn't held, or is held by another session"));
         const QString other = session();
         r = txn(json::array({ kv("lock", "t/lock", { { "Session", other.toStdString() } }) }));
         QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(),
-                 std::string("failed to lock key \"t/lock\", lock is already held"));
+            std::string("failed to lock key \"t/lock\", lock is already held"));
         // Invalidate the holder: the key gets a lock-delay and a txn lock reports it.
         QVERIFY(sim.invalidateSession(s));
         r = txn(json::array({ kv("lock", "t/lock", { { "Session", other.toStdString() } }) }));
         QCOMPARE(r.status, 409);
         QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(),
-                 std::string("failed to lock key \"t/lock\" due to lock delay"));
+            std::string("failed to lock key \"t/lock\" due to lock delay"));
         QThread::msleep(1100);
         QCOMPARE(txn(json::array({ kv("lock", "t/lock", { { "Session", other.toStdString() } }) })).status, 200);
         r = txn(json::array({ kv("get", "t/missing") }));
@@ -144,7 +146,8 @@ private Q_SLOTS:
         sim.request("PUT", "n1", "/v1/kv/dt/b", "1");
         const auto mi = get("dt/a")["ModifyIndex"].get<std::uint64_t>();
         Reply r = txn(json::array({ kv("delete-cas", "dt/a", { { "Index", mi + 5 } }) }));
-        QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(), std::string("failed to delete key \"dt/a\", index is stale"));
+        QCOMPARE(r.json()["Errors"][0]["What"].get<std::string>(),
+            std::string("failed to delete key \"dt/a\", index is stale"));
         r = txn(json::array({ kv("delete-cas", "dt/a", { { "Index", mi } }), kv("delete-tree", "dt/") }));
         QCOMPARE(r.status, 200);
         QCOMPARE(sim.request("GET", "n1", "/v1/kv/dt/?recurse").status, 404);

@@ -71,17 +71,28 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("expression");
         QTest::addColumn<QString>("contains");
-        QTest::newRow("empty value") << "Node.Node == " << "no match found";
-        QTest::newRow("unknown selector") << "Bogus == \"x\"" << "Selector \"Bogus\" is not valid";
-        QTest::newRow("past a leaf") << "Service.Port.X == \"1\"" << "is not valid";
-        QTest::newRow("bad operator for list") << "Service.Tags == \"x\"" << "Invalid match operator";
-        QTest::newRow("not an int") << "Service.Port == abc" << "to int";
-        QTest::newRow("bad regex") << "Node.Node matches \"(\"" << "Invalid regular expression";
-        QTest::newRow("unbalanced") << "(Node.Node == \"a\"" << "no match found";
-        QTest::newRow("trailing") << "Node.Node == \"a\" Node" << "no match found";
-        QTest::newRow("unquoted dash") << "Node.Node == web-1" << "quote values";
-        QTest::newRow("unterminated") << "Node.Node == \"web" << "unterminated";
-        QTest::newRow("single =") << "Node.Node = \"a\"" << "no match found";
+        QTest::newRow("empty value") << "Node.Node == "
+                                     << "no match found";
+        QTest::newRow("unknown selector") << "Bogus == \"x\""
+                                          << "Selector \"Bogus\" is not valid";
+        QTest::newRow("past a leaf") << "Service.Port.X == \"1\""
+                                     << "is not valid";
+        QTest::newRow("bad operator for list") << "Service.Tags == \"x\""
+                                               << "Invalid match operator";
+        QTest::newRow("not an int") << "Service.Port == abc"
+                                    << "to int";
+        QTest::newRow("bad regex") << "Node.Node matches \"(\""
+                                   << "Invalid regular expression";
+        QTest::newRow("unbalanced") << "(Node.Node == \"a\""
+                                    << "no match found";
+        QTest::newRow("trailing") << "Node.Node == \"a\" Node"
+                                  << "no match found";
+        QTest::newRow("unquoted dash") << "Node.Node == web-1"
+                                       << "quote values";
+        QTest::newRow("unterminated") << "Node.Node == \"web"
+                                      << "unterminated";
+        QTest::newRow("single =") << "Node.Node = \"a\""
+                                  << "no match found";
         QString chain = "Service.Port == 1";
         for (int i = 0; i < 1100; ++i)
             chain += " or Service.Port == 1";

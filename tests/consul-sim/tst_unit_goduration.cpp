@@ -53,16 +53,26 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("error");
-        QTest::newRow("empty") << "" << "time: invalid duration \"\"";
-        QTest::newRow("bare number") << "3" << "time: missing unit in duration \"3\"";
-        QTest::newRow("sign only") << "-" << "time: invalid duration \"-\"";
-        QTest::newRow("unit only") << "s" << "time: invalid duration \"s\"";
-        QTest::newRow("dot") << "." << "time: invalid duration \".\"";
-        QTest::newRow("dot unit") << ".s" << "time: invalid duration \".s\"";
-        QTest::newRow("day") << "1d" << "time: unknown unit \"d\" in duration \"1d\"";
-        QTest::newRow("overflow") << "3000000h" << "time: invalid duration \"3000000h\"";
-        QTest::newRow("overflow ns") << "9223372036854775808ns" << "time: invalid duration \"9223372036854775808ns\"";
-        QTest::newRow("space") << "5 s" << "time: unknown unit \" s\" in duration \"5 s\"";
+        QTest::newRow("empty") << ""
+                               << "time: invalid duration \"\"";
+        QTest::newRow("bare number") << "3"
+                                     << "time: missing unit in duration \"3\"";
+        QTest::newRow("sign only") << "-"
+                                   << "time: invalid duration \"-\"";
+        QTest::newRow("unit only") << "s"
+                                   << "time: invalid duration \"s\"";
+        QTest::newRow("dot") << "."
+                             << "time: invalid duration \".\"";
+        QTest::newRow("dot unit") << ".s"
+                                  << "time: invalid duration \".s\"";
+        QTest::newRow("day") << "1d"
+                             << "time: unknown unit \"d\" in duration \"1d\"";
+        QTest::newRow("overflow") << "3000000h"
+                                  << "time: invalid duration \"3000000h\"";
+        QTest::newRow("overflow ns") << "9223372036854775808ns"
+                                     << "time: invalid duration \"9223372036854775808ns\"";
+        QTest::newRow("space") << "5 s"
+                               << "time: unknown unit \" s\" in duration \"5 s\"";
     }
 
     void parseInvalid()

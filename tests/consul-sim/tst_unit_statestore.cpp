@@ -20,7 +20,8 @@ struct Recorder : StateListener
     void sessionChanged(const std::string &id) override { sessions.push_back(id); }
 };
 
-KvEntry entry(const std::string &key, const std::string &value, std::uint64_t flags = 0, const std::string &session = {})
+KvEntry entry(
+    const std::string &key, const std::string &value, std::uint64_t flags = 0, const std::string &session = {})
 {
     KvEntry e;
     e.key = key;
@@ -46,7 +47,8 @@ void addNode(StateStore &s, const std::string &name)
     s.ensureCheck(serf);
 }
 
-std::string session(StateStore &s, const std::string &id, std::int64_t lockDelay, const std::string &behavior = "release")
+std::string session(
+    StateStore &s, const std::string &id, std::int64_t lockDelay, const std::string &behavior = "release")
 {
     SessionRec r;
     r.id = id;
@@ -68,7 +70,7 @@ class TstUnitStateStore : public QObject
 private Q_SLOTS:
     void kvIndexesFollowConsul()
     {
-        StateStore s(TimingConfig{});
+        StateStore s(TimingConfig {});
         Recorder rec;
         s.setListener(&rec);
         QCOMPARE(s.kvGetIndex("a"), std::uint64_t(0)); // the HTTP layer turns 0 into 1
@@ -94,7 +96,7 @@ private Q_SLOTS:
         const auto tree = s.nextIndex();
         s.kvDeleteTree(tree, "p/");
         QCOMPARE(s.kvListIndex("p/"), tree);
-        QCOMPARE(rec.trees, std::vector<std::string>{ "p/" });
+        QCOMPARE(rec.trees, std::vector<std::string> { "p/" });
         QCOMPARE(s.kvListIndex(""), s.kvsMaxIndex());
         // No match anywhere under a prefix: the table index.
         QCOMPARE(s.kvListIndex("zzz/"), s.kvsMaxIndex());
@@ -118,7 +120,7 @@ private Q_SLOTS:
 
     void casAndLocks()
     {
-        StateStore s(TimingConfig{});
+        StateStore s(TimingConfig {});
         addNode(s, "n1");
         QVERIFY(s.kvCas(s.nextIndex(), entry("k", "1"), 0));
         QVERIFY(!s.kvCas(s.nextIndex(), entry("k", "2"), 0));
@@ -176,7 +178,7 @@ private Q_SLOTS:
 
     void serviceIndexes()
     {
-        StateStore s(TimingConfig{});
+        StateStore s(TimingConfig {});
         addNode(s, "n1");
         addNode(s, "n2");
         ServiceRec web;

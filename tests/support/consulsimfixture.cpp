@@ -2,14 +2,14 @@
 
 #include "support/testpaths.h"
 
+#include <csignal>
+#include <sys/prctl.h>
+
 #include <QDeadlineTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QTcpSocket>
 #include <QThread>
-
-#include <csignal>
-#include <sys/prctl.h>
 
 namespace Baton::Test {
 
@@ -36,21 +36,18 @@ ConsulSimFixture::~ConsulSimFixture()
 
 nlohmann::json ConsulSimFixture::node(const QString &name, const nlohmann::json &services, const nlohmann::json &meta)
 {
-    return { { "name", name.toStdString() },
-             { "address", "127.0.0.1" },
-             { "http", "127.0.0.1:0" },
-             { "meta", meta },
-             { "services", services } };
+    return { { "name", name.toStdString() }, { "address", "127.0.0.1" }, { "http", "127.0.0.1:0" }, { "meta", meta },
+        { "services", services } };
 }
 
-nlohmann::json ConsulSimFixture::service(const QString &id, const QString &name, int port, const QStringList &tags,
-                                         const nlohmann::json &checks)
+nlohmann::json ConsulSimFixture::service(
+    const QString &id, const QString &name, int port, const QStringList &tags, const nlohmann::json &checks)
 {
     nlohmann::json t = nlohmann::json::array();
     for (const QString &tag : tags)
         t.push_back(tag.toStdString());
     return { { "id", id.toStdString() }, { "name", name.toStdString() }, { "port", port }, { "tags", t },
-             { "checks", checks } };
+        { "checks", checks } };
 }
 
 nlohmann::json ConsulSimFixture::ttlCheck(const QString &id, const QString &ttl, const QString &status)
@@ -58,22 +55,17 @@ nlohmann::json ConsulSimFixture::ttlCheck(const QString &id, const QString &ttl,
     return { { "id", id.toStdString() }, { "ttl", ttl.toStdString() }, { "status", status.toStdString() } };
 }
 
-nlohmann::json ConsulSimFixture::httpCheck(const QString &id, const QString &url, const QString &interval,
-                                           const QString &status)
+nlohmann::json ConsulSimFixture::httpCheck(
+    const QString &id, const QString &url, const QString &interval, const QString &status)
 {
-    return { { "id", id.toStdString() },
-             { "http", url.toStdString() },
-             { "interval", interval.toStdString() },
-             { "status", status.toStdString() } };
+    return { { "id", id.toStdString() }, { "http", url.toStdString() }, { "interval", interval.toStdString() },
+        { "status", status.toStdString() } };
 }
 
 nlohmann::json ConsulSimFixture::fastTiming()
 {
-    return { { "session_ttl_min", "1s" },
-             { "session_ttl_multiplier", 1 },
-             { "lock_delay_max", "1s" },
-             { "check_update_interval", "0s" },
-             { "min_check_interval", "100ms" } };
+    return { { "session_ttl_min", "1s" }, { "session_ttl_multiplier", 1 }, { "lock_delay_max", "1s" },
+        { "check_update_interval", "0s" }, { "min_check_interval", "100ms" } };
 }
 
 bool ConsulSimFixture::start(const nlohmann::json &config, int timeoutMs)
@@ -119,8 +111,8 @@ bool ConsulSimFixture::start(const nlohmann::json &config, int timeoutMs)
             return false;
         }
         if (deadline.hasExpired()) {
-            m_error = "consul-sim was not ready within " + QString::number(timeoutMs) + " ms: "
-                + QString::fromUtf8(logOutput()).trimmed();
+            m_error = "consul-sim was not ready within " + QString::number(timeoutMs)
+                + " ms: " + QString::fromUtf8(logOutput()).trimmed();
             stop(1000);
             return false;
         }
@@ -140,7 +132,8 @@ bool ConsulSimFixture::start(const nlohmann::json &config, int timeoutMs)
         const std::string name = n.value("name", "");
         if (doc["nodes"].contains(name)) {
             m_order << QString::fromStdString(name);
-            m_agents.insert(QString::fromStdString(name), QUrl(QString::fromStdString(doc["nodes"][name].get<std::string>())));
+            m_agents.insert(
+                QString::fromStdString(name), QUrl(QString::fromStdString(doc["nodes"][name].get<std::string>())));
         }
     }
     m_control = QUrl(QString::fromStdString(doc.value("control", "")));
@@ -278,8 +271,8 @@ bool ConsulSimFixture::setAgentReachable(const QString &node)
     return control("/_sim/agent/" + enc(node) + "/reachable");
 }
 
-bool ConsulSimFixture::setCheck(const QString &node, const QString &checkId, const QString &status,
-                                const QString &output)
+bool ConsulSimFixture::setCheck(
+    const QString &node, const QString &checkId, const QString &status, const QString &output)
 {
     QString q = "/_sim/check/" + enc(node) + "/" + enc(checkId) + "?status=" + enc(status);
     if (!output.isNull())
@@ -293,9 +286,8 @@ bool ConsulSimFixture::invalidateSession(const QString &sessionId)
 }
 
 ConsulSimFixture::Reply ConsulSimFixture::request(const QByteArray &method, const QString &node,
-                                                  const QString &pathAndQuery, const QByteArray &body,
-                                                  const QList<QPair<QByteArray, QByteArray>> &headers,
-                                                  int timeoutMs) const
+    const QString &pathAndQuery, const QByteArray &body, const QList<QPair<QByteArray, QByteArray>> &headers,
+    int timeoutMs) const
 {
     Reply none;
     const QUrl base = m_agents.value(node);
@@ -312,8 +304,7 @@ ConsulSimFixture::Reply ConsulSimFixture::request(const QByteArray &method, cons
 }
 
 ConsulSimFixture::Reply ConsulSimFixture::request(const QByteArray &method, const QUrl &url, const QByteArray &body,
-                                                  const QList<QPair<QByteArray, QByteArray>> &headers,
-                                                  int timeoutMs) const
+    const QList<QPair<QByteArray, QByteArray>> &headers, int timeoutMs) const
 {
     Reply reply;
     QDeadlineTimer deadline(timeoutMs);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <nlohmann/json.hpp>
 
 #include <QByteArray>
@@ -11,8 +12,6 @@
 #include <QStringList>
 #include <QTemporaryDir>
 #include <QUrl>
-
-#include <memory>
 
 namespace Baton::Test {
 
@@ -39,7 +38,12 @@ public:
     // How an unreachable agent behaves: Refuse = connection refused (a dead agent process), Hang = accepted
     // but never answered (a network partition), Keep = still answers (killNode only: gossip says the node is
     // dead but its agent still serves).
-    enum class AgentMode { Refuse, Hang, Keep };
+    enum class AgentMode
+    {
+        Refuse,
+        Hang,
+        Keep
+    };
 
     struct Reply
     {
@@ -60,12 +64,12 @@ public:
 
     // --- config helpers
     static nlohmann::json node(const QString &name, const nlohmann::json &services = nlohmann::json::array(),
-                               const nlohmann::json &meta = nlohmann::json::object());
+        const nlohmann::json &meta = nlohmann::json::object());
     static nlohmann::json service(const QString &id, const QString &name, int port, const QStringList &tags = {},
-                                  const nlohmann::json &checks = nlohmann::json::array());
+        const nlohmann::json &checks = nlohmann::json::array());
     static nlohmann::json ttlCheck(const QString &id, const QString &ttl, const QString &status = "passing");
-    static nlohmann::json httpCheck(const QString &id, const QString &url, const QString &interval,
-                                    const QString &status = "critical");
+    static nlohmann::json httpCheck(
+        const QString &id, const QString &url, const QString &interval, const QString &status = "critical");
     // Timing knobs for fast tests: session TTLs from 1s invalidated at 1×TTL, lock-delay capped at 1s, output
     // synced at once, tombstones kept 15 min as in Consul. Merge into the config as {"timing": fastTiming()}.
     static nlohmann::json fastTiming();
@@ -97,11 +101,11 @@ public:
 
     // A blocking HTTP/1.1 request on a fresh connection, for tests (no event loop needed).
     Reply request(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
-                  const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 10000) const;
+        const QList<QPair<QByteArray, QByteArray>> &headers = {}, int timeoutMs = 10000) const;
     // Same, to a node's agent: request("GET", "web-1", "/v1/kv/foo?recurse").
     Reply request(const QByteArray &method, const QString &node, const QString &pathAndQuery,
-                  const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {},
-                  int timeoutMs = 10000) const;
+        const QByteArray &body = {}, const QList<QPair<QByteArray, QByteArray>> &headers = {},
+        int timeoutMs = 10000) const;
 
 private:
     bool control(const QString &pathAndQuery);

@@ -37,8 +37,8 @@ Acl::Acl(const AclConfig &config)
     for (AclTokenConfig &t : m_config.tokens) {
         if (!t.accessorId.empty())
             continue;
-        const QByteArray hex = QCryptographicHash::hash(QByteArray("consul-sim accessor:") + t.secretId.c_str(),
-                                                        QCryptographicHash::Sha256)
+        const QByteArray hex = QCryptographicHash::hash(
+            QByteArray("consul-sim accessor:") + t.secretId.c_str(), QCryptographicHash::Sha256)
                                    .toHex()
                                    .left(32);
         t.accessorId = hex.mid(0, 8).toStdString() + "-" + hex.mid(8, 4).toStdString() + "-"
@@ -61,7 +61,7 @@ const char *Acl::accessName(Access access)
 
 bool Acl::resolve(const std::string &secret, Identity *out) const
 {
-    *out = Identity{};
+    *out = Identity {};
     out->tokenSent = !secret.empty();
     if (!m_config.enabled || secret.empty() || secret == "anonymous")
         return true;

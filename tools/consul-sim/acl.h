@@ -12,7 +12,12 @@ namespace Baton::ConsulSim {
 class Acl
 {
 public:
-    enum class Access { Read, List, Write };
+    enum class Access
+    {
+        Read,
+        List,
+        Write
+    };
 
     struct Identity
     {
@@ -40,8 +45,8 @@ public:
     static const char *accessName(Access access);
 
 private:
-    AclPolicyConfig::Level level(const Identity &who, const std::string &resource, const std::string &name,
-                                 bool *matched) const;
+    AclPolicyConfig::Level level(
+        const Identity &who, const std::string &resource, const std::string &name, bool *matched) const;
 
     AclConfig m_config;
 };

@@ -78,7 +78,7 @@ std::string httpErrorText(QNetworkReply *reply, const std::string &method, const
 } // namespace
 
 Agent::Agent(const NodeConfig &config, const SimConfig &sim, StateStore *store, BlockingQueries *blocking,
-             std::function<QNetworkAccessManager *()> network, QObject *parent)
+    std::function<QNetworkAccessManager *()> network, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_sim(sim)
@@ -87,8 +87,7 @@ Agent::Agent(const NodeConfig &config, const SimConfig &sim, StateStore *store, 
     , m_network(std::move(network))
     , m_node(config.name)
     , m_alive(config.alive)
-{
-}
+{ }
 
 Agent::~Agent()
 {
@@ -106,10 +105,8 @@ void Agent::start()
     node.address = m_config.address;
     node.datacenter = m_sim.datacenter;
     if (m_config.taggedAddresses.empty()) {
-        node.taggedAddresses = { { "lan", m_config.address },
-                                 { "lan_ipv4", m_config.address },
-                                 { "wan", m_config.address },
-                                 { "wan_ipv4", m_config.address } };
+        node.taggedAddresses = { { "lan", m_config.address }, { "lan_ipv4", m_config.address },
+            { "wan", m_config.address }, { "wan_ipv4", m_config.address } };
     } else {
         node.taggedAddresses = m_config.taggedAddresses;
     }
@@ -124,10 +121,9 @@ void Agent::start()
         consul.id = "consul";
         consul.name = "consul";
         consul.port = 8300;
-        consul.meta = { { "non_voter", "false" },        { "raft_version", "3" },
-                        { "read_replica", "false" },     { "serf_protocol_current", "2" },
-                        { "serf_protocol_max", "5" },    { "serf_protocol_min", "1" },
-                        { "version", m_sim.consulVersion } };
+        consul.meta = { { "non_voter", "false" }, { "raft_version", "3" }, { "read_replica", "false" },
+            { "serf_protocol_current", "2" }, { "serf_protocol_max", "5" }, { "serf_protocol_min", "1" },
+            { "version", m_sim.consulVersion } };
         m_store->ensureService(consul);
     }
     for (const ServiceConfig &s : m_config.services) {
@@ -269,7 +265,7 @@ void Agent::runHttpCheck(const std::string &checkId)
         check.pollTimer->start(toMs(check.interval));
         return;
     }
-    QNetworkRequest request{ QUrl(QString::fromStdString(check.http)) };
+    QNetworkRequest request { QUrl(QString::fromStdString(check.http)) };
     request.setRawHeader("User-Agent", "Consul Health Check");
     request.setRawHeader("Accept", "text/plain, text/*, */*");
     for (const auto &[name, values] : check.header) {
@@ -302,7 +298,8 @@ void Agent::runHttpCheck(const std::string &checkId)
         const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
         if (statusAttr.isValid()) {
             const int code = statusAttr.toInt();
-            const std::string reason = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray().toStdString();
+            const std::string reason
+                = reply->attribute(QNetworkRequest::HttpReasonPhraseAttribute).toByteArray().toStdString();
             const std::string output = "HTTP " + c.method + " " + c.http + ": " + std::to_string(code) + " " + reason
                 + " Output: " + tail->toStdString();
             const char *status = (code >= 200 && code <= 299) ? "passing" : code == 429 ? "warning" : "critical";
@@ -326,8 +323,8 @@ void Agent::setLocal(LocalCheck &check, const std::string &status, const std::st
 void Agent::sync(LocalCheck &check, bool force)
 {
     const CheckRec *catalog = m_store->check(m_node, check.rec.checkId);
-    const bool outputOnly = catalog && !force && catalog->status == check.rec.status && catalog->notes == check.rec.notes
-        && catalog->name == check.rec.name && catalog->output != check.rec.output;
+    const bool outputOnly = catalog && !force && catalog->status == check.rec.status
+        && catalog->notes == check.rec.notes && catalog->name == check.rec.name && catalog->output != check.rec.output;
     if (!outputOnly || m_sim.timing.checkUpdateInterval == 0) {
         if (check.deferTimer)
             check.deferTimer->stop();
@@ -484,8 +481,8 @@ void Agent::revive()
     qCInfo(lcSim) << "node" << m_node.c_str() << "revived";
 }
 
-Agent::UpdateResult Agent::forceCheck(const std::string &checkId, const std::string &status,
-                                      const std::optional<std::string> &output)
+Agent::UpdateResult Agent::forceCheck(
+    const std::string &checkId, const std::string &status, const std::optional<std::string> &output)
 {
     if (status != "passing" && status != "warning" && status != "critical")
         return UpdateResult::InvalidStatus;

@@ -27,10 +27,16 @@ class Agent : public QObject
     Q_OBJECT
 
 public:
-    enum class UpdateResult { Ok, UnknownCheck, NotTtl, InvalidStatus };
+    enum class UpdateResult
+    {
+        Ok,
+        UnknownCheck,
+        NotTtl,
+        InvalidStatus
+    };
 
     Agent(const NodeConfig &config, const SimConfig &sim, StateStore *store, BlockingQueries *blocking,
-          std::function<QNetworkAccessManager *()> network, QObject *parent = nullptr);
+        std::function<QNetworkAccessManager *()> network, QObject *parent = nullptr);
     ~Agent() override;
 
     const std::string &nodeName() const { return m_node; }
@@ -54,10 +60,17 @@ public:
     void kill();
     void revive();
     // Sets any check (serfHealth included) at once in both the agent and the catalog.
-    UpdateResult forceCheck(const std::string &checkId, const std::string &status, const std::optional<std::string> &output);
+    UpdateResult forceCheck(
+        const std::string &checkId, const std::string &status, const std::optional<std::string> &output);
 
 private:
-    enum class Kind { Ttl, Http, Plain, Maintenance };
+    enum class Kind
+    {
+        Ttl,
+        Http,
+        Plain,
+        Maintenance
+    };
 
     struct LocalCheck
     {

@@ -1,9 +1,7 @@
-#include "tools/consul-sim/endpoints.h"
-
-#include "tools/consul-sim/agent.h"
-#include "tools/consul-sim/goquote.h"
-
 #include "core/base/boundedjson.h"
+#include "tools/consul-sim/agent.h"
+#include "tools/consul-sim/endpoints.h"
+#include "tools/consul-sim/goquote.h"
 
 #include <QCryptographicHash>
 
@@ -73,11 +71,13 @@ std::vector<const ServiceRec *> agentServices(const CallPtr &c)
     return out;
 }
 
-void checkUpdateCommon(const CallPtr &c, const std::string &checkId, const std::string &status, const std::string &output)
+void checkUpdateCommon(
+    const CallPtr &c, const std::string &checkId, const std::string &status, const std::string &output)
 {
     Agent *agent = c->agent;
     if (!agent->hasCheck(checkId)) {
-        c->replyText(404, "Unknown check ID " + goQuote(checkId) + ". Ensure that the check ID is passed, not the check name.");
+        c->replyText(
+            404, "Unknown check ID " + goQuote(checkId) + ". Ensure that the check ID is passed, not the check name.");
         return;
     }
     for (const CheckRec &ck : agent->localChecks()) {
@@ -98,7 +98,8 @@ void checkUpdateCommon(const CallPtr &c, const std::string &checkId, const std::
         c->reply(HttpResponse::text(200, {}));
         return;
     case Agent::UpdateResult::UnknownCheck:
-        c->replyText(404, "Unknown check ID " + goQuote(checkId) + ". Ensure that the check ID is passed, not the check name.");
+        c->replyText(
+            404, "Unknown check ID " + goQuote(checkId) + ". Ensure that the check ID is passed, not the check name.");
         return;
     case Agent::UpdateResult::NotTtl:
         c->replyText(404, "CheckID " + goQuote(checkId) + " does not have associated TTL");
@@ -170,20 +171,14 @@ void self(const CallPtr &c)
 
     const auto services = agentServices(c);
     OJson stats = OJson::object();
-    stats["agent"] = OJson{ { "check_monitors", "0" },
-                            { "check_ttls", "0" },
-                            { "checks", std::to_string(agent->localChecks().size()) },
-                            { "services", std::to_string(services.size()) } };
-    stats["build"] = OJson{ { "prerelease", "" }, { "revision", "consul-sim" }, { "version", cfg.consulVersion } };
-    stats["consul"] = server ? OJson{ { "acl", c->ctx.acl->enabled() ? "enabled" : "disabled" },
-                                      { "bootstrap", "true" },
-                                      { "known_datacenters", "1" },
-                                      { "leader", "true" },
-                                      { "leader_addr", (n ? n->address : std::string()) + ":8300" },
-                                      { "server", "true" } }
-                             : OJson{ { "acl", c->ctx.acl->enabled() ? "enabled" : "disabled" },
-                                      { "known_servers", "1" },
-                                      { "server", "false" } };
+    stats["agent"] = OJson { { "check_monitors", "0" }, { "check_ttls", "0" },
+        { "checks", std::to_string(agent->localChecks().size()) }, { "services", std::to_string(services.size()) } };
+    stats["build"] = OJson { { "prerelease", "" }, { "revision", "consul-sim" }, { "version", cfg.consulVersion } };
+    stats["consul"] = server ? OJson { { "acl", c->ctx.acl->enabled() ? "enabled" : "disabled" },
+        { "bootstrap", "true" }, { "known_datacenters", "1" }, { "leader", "true" },
+        { "leader_addr", (n ? n->address : std::string()) + ":8300" }, { "server", "true" } }
+                             : OJson { { "acl", c->ctx.acl->enabled() ? "enabled" : "disabled" },
+                                   { "known_servers", "1" }, { "server", "false" } };
 
     OJson out = OJson::object();
     out["Config"] = std::move(config);
@@ -191,7 +186,7 @@ void self(const CallPtr &c)
     out["Coord"] = std::move(coord);
     out["Member"] = member(c->ctx, *agent);
     out["Stats"] = std::move(stats);
-    out["Meta"] = JsonRender::stringMap(n ? n->meta : std::map<std::string, std::string>{});
+    out["Meta"] = JsonRender::stringMap(n ? n->meta : std::map<std::string, std::string> {});
     c->replyJson(out);
 }
 
@@ -393,12 +388,13 @@ void checkUpdate(const CallPtr &c)
         return;
     std::string status;
     std::string output;
-    auto parsed = parseJsonBounded(c->req.body, JsonLimits{ 1024u * 1024u, 16 });
+    auto parsed = parseJsonBounded(c->req.body, JsonLimits { 1024u * 1024u, 16 });
     if (!parsed || !parsed->is_object()) {
-        c->replyText(400, "Request decode failed: "
-                              + (parsed ? std::string("json: cannot unmarshal non-object into Go value of type "
-                                                      "agent.checkUpdate")
-                                        : parsed.error().message.toStdString()));
+        c->replyText(400,
+            "Request decode failed: "
+                + (parsed ? std::string("json: cannot unmarshal non-object into Go value of type "
+                                        "agent.checkUpdate")
+                          : parsed.error().message.toStdString()));
         return;
     }
     for (auto it = parsed->begin(); it != parsed->end(); ++it) {
@@ -407,8 +403,10 @@ void checkUpdate(const CallPtr &c)
         if (!isStatus && !isOutput)
             continue;
         if (!it.value().is_string() && !it.value().is_null()) {
-            c->replyText(400, "Request decode failed: json: cannot unmarshal value into Go struct field "
-                              "checkUpdate." + std::string(isStatus ? "Status" : "Output") + " of type string");
+            c->replyText(400,
+                "Request decode failed: json: cannot unmarshal value into Go struct field "
+                "checkUpdate."
+                    + std::string(isStatus ? "Status" : "Output") + " of type string");
             return;
         }
         const std::string v = it.value().is_null() ? std::string() : it.value().get<std::string>();

@@ -3,9 +3,9 @@
 #include "tools/consul-sim/agent.h"
 #include "tools/consul-sim/goquote.h"
 
-#include <QRandomGenerator>
-
 #include <zlib.h>
+
+#include <QRandomGenerator>
 
 namespace Baton::ConsulSim {
 
@@ -16,7 +16,7 @@ constexpr qsizetype kGzipMinSize = 1400;
 
 std::optional<QByteArray> gzip(const QByteArray &input)
 {
-    z_stream zs{};
+    z_stream zs {};
     if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return std::nullopt;
     QByteArray out;
@@ -206,8 +206,8 @@ bool Call::compileFilter(const BexprFilter::Schema &schema, std::optional<BexprF
     return true;
 }
 
-void Call::addQueryMeta(std::vector<std::pair<QByteArray, QByteArray>> &headers, std::uint64_t index,
-                        bool effectiveConsistency) const
+void Call::addQueryMeta(
+    std::vector<std::pair<QByteArray, QByteArray>> &headers, std::uint64_t index, bool effectiveConsistency) const
 {
     headers.emplace_back("X-Consul-Index", QByteArray::number(qulonglong(index == 0 ? 1 : index)));
     headers.emplace_back("X-Consul-Knownleader", "true");
@@ -217,7 +217,7 @@ void Call::addQueryMeta(std::vector<std::pair<QByteArray, QByteArray>> &headers,
 }
 
 void Call::block(BlockingQueries::Topic topic, const std::string &key, std::function<std::uint64_t()> index,
-                 std::function<void()> render)
+    std::function<void()> render)
 {
     if (minIndex == 0 || index() > minIndex) {
         render();

@@ -73,14 +73,14 @@ public:
     bool compileFilter(const BexprFilter::Schema &schema, std::optional<BexprFilter> *out);
 
     // X-Consul-Index (never 0), KnownLeader, LastContact and optionally Effective-Consistency.
-    void addQueryMeta(std::vector<std::pair<QByteArray, QByteArray>> &headers, std::uint64_t index,
-                      bool effectiveConsistency) const;
+    void addQueryMeta(
+        std::vector<std::pair<QByteArray, QByteArray>> &headers, std::uint64_t index, bool effectiveConsistency) const;
 
     // Consul's blocking loop: answers at once when there is no ?index or the data's index is already past it;
     // otherwise parks until index() > minIndex or the wait (default, capped, plus up to wait/16 jitter) ends,
     // and then calls render() with whatever the data is then.
     void block(BlockingQueries::Topic topic, const std::string &key, std::function<std::uint64_t()> index,
-               std::function<void()> render);
+        std::function<void()> render);
 
     bool acl(const std::string &resource, Acl::Access access, const std::string &name) const;
     // 403 with Consul's text for the denied permission.

@@ -1,9 +1,8 @@
 #include "tools/consul-sim/apirouter.h"
 
+#include "core/base/redaction.h"
 #include "tools/consul-sim/endpoints.h"
 #include "tools/consul-sim/simlogging.h"
-
-#include "core/base/redaction.h"
 
 namespace Baton::ConsulSim {
 
@@ -21,8 +20,7 @@ public:
     Sink(ApiRouter *router, Agent *agent)
         : m_router(router)
         , m_agent(agent)
-    {
-    }
+    { }
     std::uint64_t maxBodyFor(const HttpRequest &head) const override { return m_router->maxBodyFor(head); }
     HttpResponse bodyTooLarge(const HttpRequest &head, std::uint64_t size) const override
     {
@@ -117,8 +115,8 @@ HttpResponse redirect(const HttpRequest &req, const std::string &path)
 ApiRouter::ApiRouter(SimContext &ctx)
     : m_ctx(ctx)
 {
-    const std::vector<QByteArray> get{ "GET" };
-    const std::vector<QByteArray> put{ "PUT" };
+    const std::vector<QByteArray> get { "GET" };
+    const std::vector<QByteArray> put { "PUT" };
     m_routes = {
         { "/v1/agent/self", false, get, &AgentApi::self },
         { "/v1/agent/members", false, get, &AgentApi::members },
@@ -177,12 +175,12 @@ HttpResponse ApiRouter::bodyTooLarge(const HttpRequest &head, std::uint64_t size
     const LimitsConfig &limits = m_ctx.config->limits;
     std::string text;
     if (head.method == "PUT" && startsWith(head.path, "/v1/kv/")) {
-        text = "Request body(" + std::to_string(size) + " bytes) too large, max size: "
-            + std::to_string(limits.kvMaxValueSize)
+        text = "Request body(" + std::to_string(size)
+            + " bytes) too large, max size: " + std::to_string(limits.kvMaxValueSize)
             + " bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.";
     } else if (startsWith(head.path, "/v1/txn")) {
-        text = "Request body(" + std::to_string(size) + " bytes) too large, max size: "
-            + std::to_string(limits.txnMaxReqLen)
+        text = "Request body(" + std::to_string(size)
+            + " bytes) too large, max size: " + std::to_string(limits.txnMaxReqLen)
             + " bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#txn_max_req_len.";
     } else {
         text = "http: request body too large";
@@ -196,14 +194,15 @@ HttpResponse ApiRouter::bodyTooLarge(const HttpRequest &head, std::uint64_t size
 void ApiRouter::handle(Agent *agent, HttpConnection *connection, std::uint64_t serial, const HttpRequest &request)
 {
     if (lcSim().isDebugEnabled()) {
-        qCDebug(lcSim).noquote() << request.method << Redaction::redactUrl(QString::fromUtf8(request.target))
-                                 << "from" << request.peerAddress;
+        qCDebug(lcSim).noquote() << request.method << Redaction::redactUrl(QString::fromUtf8(request.target)) << "from"
+                                 << request.peerAddress;
     }
     const std::string &path = request.path;
 
     // The control address serves only the fault controls.
     if (!agent && !startsWith(path, "/_sim/")) {
-        connection->respond(serial, HttpResponse::goError(404, "consul-sim control address: only /_sim/ is served here"));
+        connection->respond(
+            serial, HttpResponse::goError(404, "consul-sim control address: only /_sim/ is served here"));
         return;
     }
 
@@ -229,8 +228,9 @@ void ApiRouter::handle(Agent *agent, HttpConnection *connection, std::uint64_t s
         }
         if (path == "/") {
             connection->respond(serial,
-                                HttpResponse::text(200, "Consul Agent: UI disabled. To enable, set "
-                                                        "ui_config.enabled=true in the agent configuration and restart."));
+                HttpResponse::text(200,
+                    "Consul Agent: UI disabled. To enable, set "
+                    "ui_config.enabled=true in the agent configuration and restart."));
             return;
         }
         if (startsWith(path, "/v1/")) {

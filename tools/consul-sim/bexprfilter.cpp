@@ -10,8 +10,26 @@ using Type = BexprFilter::Schema::Type;
 
 struct BexprFilter::Node
 {
-    enum class Kind { And, Or, Not, Match };
-    enum class Op { Eq, Ne, IsEmpty, IsNotEmpty, In, NotIn, Contains, NotContains, Matches, NotMatches };
+    enum class Kind
+    {
+        And,
+        Or,
+        Not,
+        Match
+    };
+    enum class Op
+    {
+        Eq,
+        Ne,
+        IsEmpty,
+        IsNotEmpty,
+        In,
+        NotIn,
+        Contains,
+        NotContains,
+        Matches,
+        NotMatches
+    };
     Kind kind = Kind::Match;
     std::shared_ptr<const Node> left;
     std::shared_ptr<const Node> right;
@@ -35,23 +53,45 @@ struct ParseError
 const char *opName(Op op)
 {
     switch (op) {
-    case Op::Eq: return "Equal";
-    case Op::Ne: return "Not Equal";
-    case Op::IsEmpty: return "Is Empty";
-    case Op::IsNotEmpty: return "Is Not Empty";
-    case Op::In: return "In";
-    case Op::NotIn: return "Not In";
-    case Op::Contains: return "Contains";
-    case Op::NotContains: return "Not Contains";
-    case Op::Matches: return "Matches";
-    case Op::NotMatches: return "Not Matches";
+    case Op::Eq:
+        return "Equal";
+    case Op::Ne:
+        return "Not Equal";
+    case Op::IsEmpty:
+        return "Is Empty";
+    case Op::IsNotEmpty:
+        return "Is Not Empty";
+    case Op::In:
+        return "In";
+    case Op::NotIn:
+        return "Not In";
+    case Op::Contains:
+        return "Contains";
+    case Op::NotContains:
+        return "Not Contains";
+    case Op::Matches:
+        return "Matches";
+    case Op::NotMatches:
+        return "Not Matches";
     }
     return "?";
 }
 
 struct Token
 {
-    enum class Kind { Word, String, LParen, RParen, Dot, LBracket, RBracket, Eq, Ne, End };
+    enum class Kind
+    {
+        Word,
+        String,
+        LParen,
+        RParen,
+        Dot,
+        LBracket,
+        RBracket,
+        Eq,
+        Ne,
+        End
+    };
     Kind kind = Kind::End;
     std::string text;
     std::size_t offset = 0;
@@ -62,8 +102,7 @@ class Lexer
 public:
     explicit Lexer(const std::string &s)
         : m_s(s)
-    {
-    }
+    { }
 
     std::vector<Token> run()
     {
@@ -121,7 +160,7 @@ public:
             } else if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-') {
                 t.kind = Token::Kind::Word;
                 while (i < m_s.size()
-                       && (std::isalnum(static_cast<unsigned char>(m_s[i])) || m_s[i] == '_' || m_s[i] == '-'))
+                    && (std::isalnum(static_cast<unsigned char>(m_s[i])) || m_s[i] == '_' || m_s[i] == '-'))
                     t.text += m_s[i++];
             } else {
                 throw error(i, "no match found, unexpected " + std::string(1, c));
@@ -132,7 +171,7 @@ public:
 
     ParseError error(std::size_t offset, const std::string &what) const
     {
-        return ParseError{ "1:" + std::to_string(offset + 1) + " (" + std::to_string(offset) + "): " + what };
+        return ParseError { "1:" + std::to_string(offset + 1) + " (" + std::to_string(offset) + "): " + what };
     }
 
 private:
@@ -163,8 +202,7 @@ public:
         : m_text(text)
         , m_schema(schema)
         , m_tokens(Lexer(text).run())
-    {
-    }
+    { }
 
     // Bounds that keep parsing, evaluating and destroying the tree's recursion shallow whatever the input:
     // a filter comes straight from a URL.
@@ -180,10 +218,7 @@ public:
     }
 
 private:
-    const Token &peek(std::size_t ahead = 0) const
-    {
-        return m_tokens[std::min(m_pos + ahead, m_tokens.size() - 1)];
-    }
+    const Token &peek(std::size_t ahead = 0) const { return m_tokens[std::min(m_pos + ahead, m_tokens.size() - 1)]; }
     const Token &take() { return m_tokens[std::min(m_pos++, m_tokens.size() - 1)]; }
     bool peekWord(const char *w, std::size_t ahead = 0) const
     {
@@ -191,13 +226,13 @@ private:
     }
     ParseError errorAt(const Token &t, const std::string &what) const
     {
-        return ParseError{ "1:" + std::to_string(t.offset + 1) + " (" + std::to_string(t.offset) + "): " + what };
+        return ParseError { "1:" + std::to_string(t.offset + 1) + " (" + std::to_string(t.offset) + "): " + what };
     }
 
     std::shared_ptr<Node> newNode()
     {
         if (++m_nodes > kMaxNodes)
-            throw ParseError{ "expression has more than " + std::to_string(kMaxNodes) + " terms" };
+            throw ParseError { "expression has more than " + std::to_string(kMaxNodes) + " terms" };
         return std::make_shared<Node>();
     }
 
@@ -305,7 +340,8 @@ private:
                 take();
                 v += "." + take().text;
             }
-            if (v.find('-') != std::string::npos && !(v.size() > 1 && v[0] == '-' && std::isdigit(static_cast<unsigned char>(v[1]))))
+            if (v.find('-') != std::string::npos
+                && !(v.size() > 1 && v[0] == '-' && std::isdigit(static_cast<unsigned char>(v[1]))))
                 throw errorAt(t, "no match found, expected: value (quote values that contain '-')");
             return v;
         }
@@ -317,8 +353,7 @@ private:
         auto n = newNode();
         // "value" in Selector / "value" not in Selector
         const bool valueFirst = peek().kind == Token::Kind::String
-            || (peek().kind == Token::Kind::Word
-                && (peekWord("in", 1) || (peekWord("not", 1) && peekWord("in", 2))));
+            || (peek().kind == Token::Kind::Word && (peekWord("in", 1) || (peekWord("not", 1) && peekWord("in", 2))));
         if (valueFirst) {
             n->value = parseValue();
             if (peekWord("not")) {
@@ -362,8 +397,9 @@ private:
                     take();
                     n->op = negate ? Op::NotMatches : Op::Matches;
                 } else {
-                    throw errorAt(peek(), "no match found, expected: \"==\", \"!=\", \"is\", \"contains\", "
-                                          "\"matches\" or \"not\"");
+                    throw errorAt(peek(),
+                        "no match found, expected: \"==\", \"!=\", \"is\", \"contains\", "
+                        "\"matches\" or \"not\"");
                 }
                 n->value = parseValue();
             }
@@ -386,19 +422,19 @@ private:
             }
             if (s->type == Type::StringMap) {
                 if (i + 1 != n.path.size())
-                    throw ParseError{ "Selector \"" + shown + "\" is not valid" };
+                    throw ParseError { "Selector \"" + shown + "\" is not valid" };
                 type = Type::String;
                 s = nullptr;
                 break;
             }
             const auto it = s->fields.find(part);
             if (it == s->fields.end() || (s->type != Type::Object && s->type != Type::ObjectList))
-                throw ParseError{ "Selector \"" + shown + "\" is not valid" };
+                throw ParseError { "Selector \"" + shown + "\" is not valid" };
             s = &it->second;
             type = s->type;
             if (i + 1 < n.path.size() && type != Type::Object && type != Type::ObjectList && type != Type::StringMap
                 && type != Type::Opaque) {
-                throw ParseError{ "Selector \"" + shown + "." + n.path[i + 1] + "\" is not valid" };
+                throw ParseError { "Selector \"" + shown + "." + n.path[i + 1] + "\" is not valid" };
             }
         }
         n.type = type;
@@ -422,7 +458,7 @@ private:
             break;
         }
         if (!ok)
-            throw ParseError{ "Invalid match operator \"" + std::string(opName(n.op)) + "\" for \"" + shown + "\"" };
+            throw ParseError { "Invalid match operator \"" + std::string(opName(n.op)) + "\" for \"" + shown + "\"" };
         if (type == Type::Int && (n.op == Op::Eq || n.op == Op::Ne)) {
             std::size_t used = 0;
             try {
@@ -431,17 +467,17 @@ private:
                 used = 0;
             }
             if (used == 0 || used != n.value.size())
-                throw ParseError{ "Failed to convert value \"" + n.value + "\" to int for \"" + shown + "\"" };
+                throw ParseError { "Failed to convert value \"" + n.value + "\" to int for \"" + shown + "\"" };
         }
         if (type == Type::Bool && n.value != "true" && n.value != "false" && n.value != "1" && n.value != "0"
             && n.value != "t" && n.value != "f" && n.value != "T" && n.value != "F" && n.value != "TRUE"
             && n.value != "FALSE" && n.value != "True" && n.value != "False")
-            throw ParseError{ "Failed to convert value \"" + n.value + "\" to bool for \"" + shown + "\"" };
+            throw ParseError { "Failed to convert value \"" + n.value + "\" to bool for \"" + shown + "\"" };
         if (n.op == Op::Matches || n.op == Op::NotMatches) {
             n.regex = QRegularExpression(QString::fromStdString(n.value));
             if (!n.regex.isValid())
-                throw ParseError{ "Invalid regular expression \"" + n.value + "\": "
-                                  + n.regex.errorString().toStdString() };
+                throw ParseError { "Invalid regular expression \"" + n.value
+                    + "\": " + n.regex.errorString().toStdString() };
         }
     }
 
@@ -539,11 +575,24 @@ bool evaluate(const Node &n, const OJson &element)
     Op op = n.op;
     bool negate = false;
     switch (op) {
-    case Op::Ne: op = Op::Eq; negate = true; break;
-    case Op::NotIn: op = Op::In; negate = true; break;
-    case Op::NotContains: op = Op::Contains; negate = true; break;
-    case Op::NotMatches: op = Op::Matches; negate = true; break;
-    default: break;
+    case Op::Ne:
+        op = Op::Eq;
+        negate = true;
+        break;
+    case Op::NotIn:
+        op = Op::In;
+        negate = true;
+        break;
+    case Op::NotContains:
+        op = Op::Contains;
+        negate = true;
+        break;
+    case Op::NotMatches:
+        op = Op::Matches;
+        negate = true;
+        break;
+    default:
+        break;
     }
     if (values.empty()) {
         // A missing map key or field: empty, equal to nothing.
@@ -667,7 +716,7 @@ const BexprFilter::Schema &BexprFilter::healthCheckSchema()
 const BexprFilter::Schema &BexprFilter::checkServiceNodeSchema()
 {
     static const Schema s = schema(prefixed("Node.", kNodeSpec) + prefixed("Service.", kNodeServiceSpec)
-                                   + prefixed("Checks[].", kHealthCheckSpec));
+        + prefixed("Checks[].", kHealthCheckSpec));
     return s;
 }
 

@@ -23,7 +23,17 @@ public:
     // The shape of a filterable element: field types by name. Build one with BexprFilter::schema().
     struct Schema
     {
-        enum class Type { String, Int, Bool, StringList, StringMap, Object, ObjectList, Opaque };
+        enum class Type
+        {
+            String,
+            Int,
+            Bool,
+            StringList,
+            StringMap,
+            Object,
+            ObjectList,
+            Opaque
+        };
         Type type = Type::Object;
         std::map<std::string, Schema> fields;
     };

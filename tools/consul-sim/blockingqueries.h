@@ -29,7 +29,14 @@ class BlockingQueries : public QObject, public StateListener
     Q_OBJECT
 
 public:
-    enum class Topic { KvKey, KvPrefix, Catalog, Session, AllSessions };
+    enum class Topic
+    {
+        KvKey,
+        KvPrefix,
+        Catalog,
+        Session,
+        AllSessions
+    };
 
     struct Waiter
     {

@@ -1,5 +1,4 @@
 #include "tools/consul-sim/endpoints.h"
-
 #include "tools/consul-sim/goquote.h"
 
 #include <algorithm>

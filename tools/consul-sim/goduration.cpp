@@ -13,7 +13,7 @@ struct Unit
     std::uint64_t nanos;
 };
 
-constexpr std::array<Unit, 8> kUnits{ {
+constexpr std::array<Unit, 8> kUnits { {
     { "ns", 1 },
     { "us", 1'000 },
     { "\xC2\xB5s", 1'000 }, // U+00B5 micro sign

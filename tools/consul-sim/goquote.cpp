@@ -10,9 +10,8 @@ namespace {
 std::size_t utf8Length(std::string_view s, std::size_t i, char32_t *cp)
 {
     const auto b0 = static_cast<unsigned char>(s[i]);
-    auto cont = [&](std::size_t k) {
-        return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
-    };
+    auto cont
+        = [&](std::size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80; };
     if (b0 < 0x80) {
         *cp = b0;
         return 1;
@@ -23,7 +22,7 @@ std::size_t utf8Length(std::string_view s, std::size_t i, char32_t *cp)
     }
     if (b0 >= 0xE0 && b0 <= 0xEF && cont(1) && cont(2)) {
         const char32_t c = char32_t(((b0 & 0x0F) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 6)
-                                    | (static_cast<unsigned char>(s[i + 2]) & 0x3F));
+            | (static_cast<unsigned char>(s[i + 2]) & 0x3F));
         if (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))
             return 0;
         *cp = c;
@@ -31,8 +30,7 @@ std::size_t utf8Length(std::string_view s, std::size_t i, char32_t *cp)
     }
     if (b0 >= 0xF0 && b0 <= 0xF4 && cont(1) && cont(2) && cont(3)) {
         const char32_t c = char32_t(((b0 & 0x07) << 18) | ((static_cast<unsigned char>(s[i + 1]) & 0x3F) << 12)
-                                    | ((static_cast<unsigned char>(s[i + 2]) & 0x3F) << 6)
-                                    | (static_cast<unsigned char>(s[i + 3]) & 0x3F));
+            | ((static_cast<unsigned char>(s[i + 2]) & 0x3F) << 6) | (static_cast<unsigned char>(s[i + 3]) & 0x3F));
         if (c < 0x10000 || c > 0x10FFFF)
             return 0;
         *cp = c;
@@ -59,15 +57,33 @@ std::string goQuote(std::string_view s)
         if (n == 1) {
             const char c = s[i];
             switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\a': out += "\\a"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\v': out += "\\v"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\a':
+                out += "\\a";
+                break;
+            case '\b':
+                out += "\\b";
+                break;
+            case '\f':
+                out += "\\f";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\v':
+                out += "\\v";
+                break;
             default:
                 if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
                     std::snprintf(buf, sizeof buf, "\\x%02x", static_cast<unsigned char>(c));

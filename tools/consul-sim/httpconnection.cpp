@@ -23,8 +23,21 @@ bool isTokenChar(char c)
     if (c >= '0' && c <= '9')
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -269,7 +282,7 @@ void HttpConnection::process()
 
 bool HttpConnection::parseHead(qsizetype headEnd)
 {
-    m_request = HttpRequest{};
+    m_request = HttpRequest {};
     m_request.peerAddress = m_peer;
     ++m_serial;
     const QByteArray head = m_buffer.left(headEnd);
@@ -319,8 +332,8 @@ bool HttpConnection::parseHead(qsizetype headEnd)
     if (hash >= 0)
         m_request.rawQuery.truncate(hash);
     bool ok = true;
-    m_request.path = percentDecode(std::string_view(m_request.rawPath.constData(), std::size_t(m_request.rawPath.size())),
-                                   false, &ok);
+    m_request.path = percentDecode(
+        std::string_view(m_request.rawPath.constData(), std::size_t(m_request.rawPath.size())), false, &ok);
     if (!ok) {
         protocolError(400, "invalid URL escape");
         return false;
@@ -467,7 +480,7 @@ void HttpConnection::respond(std::uint64_t serial, HttpResponse response)
         return;
     }
     m_state = State::Head;
-    m_request = HttpRequest{};
+    m_request = HttpRequest {};
     // Pipelined bytes may already be waiting; handle them on the next turn of the event loop so a burst of
     // requests on one connection cannot starve the others.
     QTimer::singleShot(0, this, [this] {

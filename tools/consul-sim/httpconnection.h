@@ -2,8 +2,8 @@
 
 #include "tools/consul-sim/httpmessage.h"
 
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 
 #include <QObject>
 #include <QPointer>
@@ -30,7 +30,7 @@ public:
 struct HttpLimits
 {
     std::uint64_t maxHeaderBytes = 1024 * 1024;
-    std::chrono::milliseconds readTimeout{ 30000 };
+    std::chrono::milliseconds readTimeout { 30000 };
 };
 
 // One HTTP/1.1 server connection: an incremental request parser (Content-Length and chunked bodies,
@@ -62,7 +62,17 @@ Q_SIGNALS:
     void closed();
 
 private:
-    enum class State { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer, Dispatched, Closing };
+    enum class State
+    {
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkDataEnd,
+        Trailer,
+        Dispatched,
+        Closing
+    };
 
     void onReadyRead();
     void process();

@@ -12,8 +12,7 @@ HttpListener::HttpListener(RequestSink *sink, const HttpLimits &limits, int maxC
     , m_sink(sink)
     , m_limits(limits)
     , m_maxConnsPerClient(maxConnsPerClient)
-{
-}
+{ }
 
 HttpListener::~HttpListener()
 {
@@ -24,7 +23,7 @@ HttpListener::~HttpListener()
 QString HttpListener::url() const
 {
     const QString h = m_host.protocol() == QAbstractSocket::IPv6Protocol ? QStringLiteral("[%1]").arg(m_host.toString())
-                                                                          : m_host.toString();
+                                                                         : m_host.toString();
     return QStringLiteral("http://%1:%2").arg(h).arg(m_port);
 }
 

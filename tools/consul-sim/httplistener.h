@@ -21,7 +21,12 @@ class HttpListener : public QObject
     Q_OBJECT
 
 public:
-    enum class Mode { Serving, Refusing, Hanging };
+    enum class Mode
+    {
+        Serving,
+        Refusing,
+        Hanging
+    };
 
     HttpListener(RequestSink *sink, const HttpLimits &limits, int maxConnsPerClient, QObject *parent = nullptr);
     ~HttpListener() override;

@@ -84,7 +84,8 @@ QueryParams QueryParams::parse(const QByteArray &raw)
     std::size_t pos = 0;
     while (pos <= all.size()) {
         const std::size_t amp = all.find('&', pos);
-        const std::string_view pair = all.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+        const std::string_view pair
+            = all.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
         pos = amp == std::string_view::npos ? all.size() + 1 : amp + 1;
         if (pair.empty())
             continue;
@@ -212,30 +213,54 @@ HttpResponse HttpResponse::goError(int status, const QByteArray &message)
 QByteArray statusText(int status)
 {
     switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 411: return "Length Required";
-    case 413: return "Request Entity Too Large";
-    case 414: return "Request URI Too Long";
-    case 417: return "Expectation Failed";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Status " + QByteArray::number(status);
+    case 100:
+        return "Continue";
+    case 200:
+        return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
+    case 301:
+        return "Moved Permanently";
+    case 304:
+        return "Not Modified";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 408:
+        return "Request Timeout";
+    case 409:
+        return "Conflict";
+    case 411:
+        return "Length Required";
+    case 413:
+        return "Request Entity Too Large";
+    case 414:
+        return "Request URI Too Long";
+    case 417:
+        return "Expectation Failed";
+    case 429:
+        return "Too Many Requests";
+    case 431:
+        return "Request Header Fields Too Large";
+    case 500:
+        return "Internal Server Error";
+    case 501:
+        return "Not Implemented";
+    case 503:
+        return "Service Unavailable";
+    case 505:
+        return "HTTP Version Not Supported";
+    default:
+        return "Status " + QByteArray::number(status);
     }
 }
 
@@ -245,9 +270,8 @@ QByteArray serializeResponse(const HttpResponse &response, bool headRequest)
     out.reserve(256 + response.body.size());
     out += "HTTP/1.1 " + QByteArray::number(response.status) + ' ' + statusText(response.status) + "\r\n";
     auto headers = response.headers;
-    std::stable_sort(headers.begin(), headers.end(), [](const auto &a, const auto &b) {
-        return qstricmp(a.first.constData(), b.first.constData()) < 0;
-    });
+    std::stable_sort(headers.begin(), headers.end(),
+        [](const auto &a, const auto &b) { return qstricmp(a.first.constData(), b.first.constData()) < 0; });
     for (const auto &[k, v] : headers)
         out += k + ": " + v + "\r\n";
     if (response.closeAfter)

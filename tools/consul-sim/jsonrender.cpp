@@ -221,7 +221,7 @@ QByteArray dump(const OJson &value, bool pretty)
         } else if (c == '&') {
             out += "\\u0026";
         } else if (c == '\xE2' && i + 2 < text.size() && text[i + 1] == '\x80'
-                   && (text[i + 2] == '\xA8' || text[i + 2] == '\xA9')) {
+            && (text[i + 2] == '\xA8' || text[i + 2] == '\xA9')) {
             out += text[i + 2] == '\xA8' ? "\\u2028" : "\\u2029";
             i += 2;
         } else {

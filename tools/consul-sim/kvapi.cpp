@@ -1,5 +1,4 @@
 #include "tools/consul-sim/endpoints.h"
-
 #include "tools/consul-sim/goquote.h"
 
 namespace Baton::ConsulSim {
@@ -203,7 +202,14 @@ void put(const CallPtr &c)
         }
         entry.flags = *flags;
     }
-    enum class Op { Set, Cas, Lock, Unlock } op = Op::Set;
+    enum class Op
+    {
+        Set,
+        Cas,
+        Lock,
+        Unlock
+    } op
+        = Op::Set;
     std::uint64_t cas = 0;
     if (q.has("cas")) {
         const auto v = parseUint64(q.get("cas"), &error);

@@ -1,9 +1,7 @@
-#include "tools/consul-sim/endpoints.h"
-
-#include "tools/consul-sim/agent.h"
-#include "tools/consul-sim/goquote.h"
-
 #include "core/base/boundedjson.h"
+#include "tools/consul-sim/agent.h"
+#include "tools/consul-sim/endpoints.h"
+#include "tools/consul-sim/goquote.h"
 
 #include <QRandomGenerator>
 
@@ -50,8 +48,8 @@ std::string getString(const json &o, const char *name, const std::string &fallba
     if (!v || v->is_null())
         return fallback;
     if (!v->is_string())
-        throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(*v) + " into Go struct field Session." + name
-                           + " of type string" };
+        throw DecodeError { "json: cannot unmarshal " + jsonTypeName(*v) + " into Go struct field Session." + name
+            + " of type string" };
     return v->get<std::string>();
 }
 
@@ -64,12 +62,12 @@ std::optional<std::vector<std::string>> getStringList(const json &o, const char 
     if (v->is_null())
         return out;
     if (!v->is_array())
-        throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(*v) + " into Go struct field Session." + name
-                           + " of type []string" };
+        throw DecodeError { "json: cannot unmarshal " + jsonTypeName(*v) + " into Go struct field Session." + name
+            + " of type []string" };
     for (const json &item : *v) {
         if (!item.is_string())
-            throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(item) + " into Go struct field Session." + name
-                               + " of type string" };
+            throw DecodeError { "json: cannot unmarshal " + jsonTypeName(item) + " into Go struct field Session." + name
+                + " of type string" };
         out.push_back(item.get<std::string>());
     }
     return out;
@@ -128,7 +126,7 @@ void create(const CallPtr &c)
     s.behavior = "release";
     std::string ttlText;
     if (!c->req.body.isEmpty()) {
-        auto parsed = parseJsonBounded(c->req.body, JsonLimits{ 1024u * 1024u, 16 });
+        auto parsed = parseJsonBounded(c->req.body, JsonLimits { 1024u * 1024u, 16 });
         if (!parsed) {
             c->replyText(400, "Request decode failed: " + parsed.error().message.toStdString());
             return;
@@ -136,7 +134,8 @@ void create(const CallPtr &c)
         const json &body = *parsed;
         try {
             if (!body.is_object() && !body.is_null())
-                throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(body) + " into Go value of type structs.Session" };
+                throw DecodeError { "json: cannot unmarshal " + jsonTypeName(body)
+                    + " into Go value of type structs.Session" };
             if (body.is_object()) {
                 s.name = getString(body, "Name", s.name);
                 s.node = getString(body, "Node", s.node);
@@ -148,13 +147,13 @@ void create(const CallPtr &c)
                         std::string err;
                         const auto d = GoDuration::parse(ld->get<std::string>(), &err);
                         if (!d)
-                            throw DecodeError{ err };
+                            throw DecodeError { err };
                         delay = *d;
                     } else if (ld->is_number()) {
                         delay = Nanos(ld->get<double>());
                     } else {
-                        throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(*ld)
-                                           + " into Go struct field Session.LockDelay of type time.Duration" };
+                        throw DecodeError { "json: cannot unmarshal " + jsonTypeName(*ld)
+                            + " into Go struct field Session.LockDelay of type time.Duration" };
                     }
                     // Consul's FixupLockDelay: below 1000 the number is taken as seconds.
                     if (delay < 1000)
@@ -165,16 +164,16 @@ void create(const CallPtr &c)
                 const auto nodeChecks = getStringList(body, "NodeChecks");
                 if (const json *sc = field(body, "ServiceChecks"); sc && !sc->is_null()) {
                     if (!sc->is_array())
-                        throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(*sc)
-                                           + " into Go struct field Session.ServiceChecks of type []structs.ServiceCheck" };
+                        throw DecodeError { "json: cannot unmarshal " + jsonTypeName(*sc)
+                            + " into Go struct field Session.ServiceChecks of type []structs.ServiceCheck" };
                     for (const json &item : *sc) {
                         if (!item.is_object())
-                            throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(item)
-                                               + " into Go struct field Session.ServiceChecks of type structs.ServiceCheck" };
+                            throw DecodeError { "json: cannot unmarshal " + jsonTypeName(item)
+                                + " into Go struct field Session.ServiceChecks of type structs.ServiceCheck" };
                         const json *id = field(item, "ID");
                         if (id && !id->is_string())
-                            throw DecodeError{ "json: cannot unmarshal " + jsonTypeName(*id)
-                                               + " into Go struct field ServiceCheck.ServiceChecks.ID of type string" };
+                            throw DecodeError { "json: cannot unmarshal " + jsonTypeName(*id)
+                                + " into Go struct field ServiceCheck.ServiceChecks.ID of type string" };
                         s.serviceChecks.push_back(id ? id->get<std::string>() : std::string());
                     }
                 }
@@ -182,7 +181,7 @@ void create(const CallPtr &c)
                 // NodeChecks list replaces the default; the deprecated Checks list is carried into NodeChecks.
                 if (nodeChecks) {
                     s.nodeChecks = *nodeChecks;
-                    s.checksAlias = checks ? *checks : std::vector<std::string>{};
+                    s.checksAlias = checks ? *checks : std::vector<std::string> {};
                 } else if (checks) {
                     s.checksAlias = *checks;
                     s.nodeChecks = *checks;
@@ -216,8 +215,9 @@ void create(const CallPtr &c)
         }
         const TimingConfig &t = c->ctx.config->timing;
         if (*d != 0 && (*d < t.sessionTtlMin || *d > t.sessionTtlMax)) {
-            c->replyText(500, "Invalid Session TTL '" + std::to_string(*d) + "', must be between ["
-                                  + GoDuration::format(t.sessionTtlMin) + "=" + GoDuration::format(t.sessionTtlMax) + "]");
+            c->replyText(500,
+                "Invalid Session TTL '" + std::to_string(*d) + "', must be between ["
+                    + GoDuration::format(t.sessionTtlMin) + "=" + GoDuration::format(t.sessionTtlMax) + "]");
             return;
         }
         ttl = *d;

@@ -75,7 +75,13 @@ struct KvSeed
 // "deny", "read", "list" (key only) or "write".
 struct AclPolicyConfig
 {
-    enum class Level { Deny = 0, Read = 1, List = 2, Write = 3 };
+    enum class Level
+    {
+        Deny = 0,
+        Read = 1,
+        List = 2,
+        Write = 3
+    };
     struct Rules
     {
         std::map<std::string, Level> exact;

@@ -1,9 +1,7 @@
-#include "tools/consul-sim/endpoints.h"
-
-#include "tools/consul-sim/agent.h"
-#include "tools/consul-sim/httplistener.h"
-
 #include "core/base/boundedjson.h"
+#include "tools/consul-sim/agent.h"
+#include "tools/consul-sim/endpoints.h"
+#include "tools/consul-sim/httplistener.h"
 
 namespace Baton::ConsulSim::SimControl {
 
@@ -155,7 +153,8 @@ void handle(const CallPtr &c)
             return;
         if (parts[2] == "unreachable") {
             HttpListener::Mode mode = HttpListener::Mode::Hanging;
-            if (c->req.query.has("mode") && (!parseMode(c->req.query.get("mode"), &mode) || mode == HttpListener::Mode::Serving)) {
+            if (c->req.query.has("mode")
+                && (!parseMode(c->req.query.get("mode"), &mode) || mode == HttpListener::Mode::Serving)) {
                 c->replyText(400, "mode must be hang or refuse");
                 return;
             }
@@ -184,7 +183,7 @@ void handle(const CallPtr &c)
         if (c->req.query.has("output"))
             output = c->req.query.get("output");
         if (!c->req.body.isEmpty()) {
-            auto body = parseJsonBounded(c->req.body, JsonLimits{ 1024u * 1024u, 8 });
+            auto body = parseJsonBounded(c->req.body, JsonLimits { 1024u * 1024u, 8 });
             if (!body || !body->is_object()) {
                 c->replyText(400, "body must be a JSON object {\"Status\": …, \"Output\": …}");
                 return;

@@ -49,7 +49,8 @@ bool Simulator::start(QString *error)
     limits.readTimeout = std::chrono::milliseconds(m_config.limits.httpReadTimeout / 1'000'000);
 
     for (const NodeConfig &node : m_config.nodes) {
-        auto *agent = new Agent(node, m_config, m_store, m_blocking, [this] { return network(); }, this);
+        auto *agent = new Agent(
+            node, m_config, m_store, m_blocking, [this] { return network(); }, this);
         m_ctx.agents[node.name] = agent;
     }
     for (const NodeConfig &node : m_config.nodes)
@@ -64,8 +65,8 @@ bool Simulator::start(QString *error)
     }
 
     for (const NodeConfig &node : m_config.nodes) {
-        auto *listener = new HttpListener(m_router->sinkFor(m_ctx.agents[node.name]), limits,
-                                          m_config.limits.httpMaxConnsPerClient);
+        auto *listener = new HttpListener(
+            m_router->sinkFor(m_ctx.agents[node.name]), limits, m_config.limits.httpMaxConnsPerClient);
         m_ctx.listeners[node.name] = listener;
         QString why;
         if (!listener->listen(QHostAddress(QString::fromStdString(node.httpHost)), node.httpPort, &why)) {

@@ -187,9 +187,8 @@ void StateStore::ensureService(ServiceRec s)
     if (it != m_services.end()) {
         const ServiceRec &e = it->second;
         if (e.name == s.name && e.tags == s.tags && e.address == s.address && e.port == s.port && e.meta == s.meta
-            && e.taggedAddresses == s.taggedAddresses
-            && e.weightPassing == s.weightPassing && e.weightWarning == s.weightWarning
-            && e.enableTagOverride == s.enableTagOverride)
+            && e.taggedAddresses == s.taggedAddresses && e.weightPassing == s.weightPassing
+            && e.weightWarning == s.weightWarning && e.enableTagOverride == s.enableTagOverride)
             return;
         oldName = e.name;
     }
@@ -439,10 +438,10 @@ void StateStore::addTombstone(std::uint64_t idx, const std::string &key, KvUndo 
             undo->kvsIndex = tableIndex(Table::Kvs);
             undo->tombstonesIndex = tableIndex(Table::Tombstones);
         }
-        undo->tombstones.emplace_back(key, it == m_tombstones.end() ? std::nullopt
-                                                                    : std::optional<std::uint64_t>(it->second.index));
+        undo->tombstones.emplace_back(
+            key, it == m_tombstones.end() ? std::nullopt : std::optional<std::uint64_t>(it->second.index));
     }
-    m_tombstones[key] = Tombstone{ idx };
+    m_tombstones[key] = Tombstone { idx };
     m_tableIndex[Table::Tombstones] = std::max(tableIndex(Table::Tombstones), idx);
 
     const auto when = Clock::now() + std::chrono::nanoseconds(m_timing.tombstoneTtl);
@@ -495,7 +494,7 @@ void StateStore::kvRollback(const KvUndo &undo)
     }
     for (auto it = undo.tombstones.rbegin(); it != undo.tombstones.rend(); ++it) {
         if (it->second)
-            m_tombstones[it->first] = Tombstone{ *it->second };
+            m_tombstones[it->first] = Tombstone { *it->second };
         else
             m_tombstones.erase(it->first);
     }
@@ -661,7 +660,7 @@ std::optional<std::string> StateStore::createSession(SessionRec s, Nanos ttl, st
         }
     }
     const std::uint64_t idx = nextIndex();
-    s.index = RaftIndex{ idx, idx };
+    s.index = RaftIndex { idx, idx };
     const std::string id = s.id;
     m_sessions[id] = std::move(s);
     m_tableIndex[Table::Sessions] = idx;

@@ -124,7 +124,15 @@ class StateStore : public QObject
     Q_OBJECT
 
 public:
-    enum class Table { Nodes, Services, Checks, Kvs, Tombstones, Sessions };
+    enum class Table
+    {
+        Nodes,
+        Services,
+        Checks,
+        Kvs,
+        Tombstones,
+        Sessions
+    };
 
     StateStore(const TimingConfig &timing, QObject *parent = nullptr);
     ~StateStore() override;

@@ -1,8 +1,6 @@
-#include "tools/consul-sim/endpoints.h"
-
-#include "tools/consul-sim/goquote.h"
-
 #include "core/base/boundedjson.h"
+#include "tools/consul-sim/endpoints.h"
+#include "tools/consul-sim/goquote.h"
 
 namespace Baton::ConsulSim::TxnApi {
 
@@ -57,8 +55,8 @@ std::string str(const json &o, const char *name)
     if (!v || v->is_null())
         return {};
     if (!v->is_string())
-        throw ParseError{ "json: cannot unmarshal " + typeOf(*v) + " into Go struct field KVTxnOp.KV." + name
-                          + " of type string" };
+        throw ParseError { "json: cannot unmarshal " + typeOf(*v) + " into Go struct field KVTxnOp.KV." + name
+            + " of type string" };
     return v->get<std::string>();
 }
 
@@ -71,8 +69,8 @@ std::uint64_t u64(const json &o, const char *name)
         return v->get<std::uint64_t>();
     if (v->is_number_integer() && v->get<std::int64_t>() >= 0)
         return std::uint64_t(v->get<std::int64_t>());
-    throw ParseError{ "json: cannot unmarshal " + (v->is_number() ? "number " + v->dump() : typeOf(*v))
-                      + " into Go struct field KVTxnOp.KV." + name + " of type uint64" };
+    throw ParseError { "json: cannot unmarshal " + (v->is_number() ? "number " + v->dump() : typeOf(*v))
+        + " into Go struct field KVTxnOp.KV." + name + " of type uint64" };
 }
 
 bool isWrite(const std::string &verb)
@@ -163,8 +161,8 @@ std::optional<std::string> apply(StateStore *store, std::uint64_t idx, const KvO
         if (!e)
             return "failed session check for key " + quoted + ", key doesn't exist";
         if (e->session != op.session)
-            return "failed session check for key " + quoted + ", current session " + goQuote(e->session) + " != "
-                + goQuote(op.session);
+            return "failed session check for key " + quoted + ", current session " + goQuote(e->session)
+                + " != " + goQuote(op.session);
         results.push_back(result(*e, false));
     } else if (op.verb == "check-not-exists") {
         if (store->kvGet(k))
@@ -194,7 +192,7 @@ void handle(const CallPtr &c)
     const LimitsConfig &limits = c->ctx.config->limits;
     std::vector<KvOp> ops;
     std::vector<std::string> unsupported; // op kinds we parse but do not simulate, by index
-    auto parsed = parseJsonBounded(c->req.body, JsonLimits{ std::size_t(limits.txnMaxReqLen) + 1, 16 });
+    auto parsed = parseJsonBounded(c->req.body, JsonLimits { std::size_t(limits.txnMaxReqLen) + 1, 16 });
     if (!parsed) {
         c->replyText(400, "Failed to parse body: " + parsed.error().message.toStdString());
         return;
@@ -202,22 +200,23 @@ void handle(const CallPtr &c)
     try {
         const json &body = *parsed;
         if (!body.is_array() && !body.is_null())
-            throw ParseError{ "json: cannot unmarshal " + typeOf(body) + " into Go value of type api.TxnOps" };
+            throw ParseError { "json: cannot unmarshal " + typeOf(body) + " into Go value of type api.TxnOps" };
         if (body.is_array() && body.size() > kMaxTxnOps) {
-            c->replyText(413, "Transaction contains too many operations (" + std::to_string(body.size()) + " > "
-                                  + std::to_string(kMaxTxnOps) + ")");
+            c->replyText(413,
+                "Transaction contains too many operations (" + std::to_string(body.size()) + " > "
+                    + std::to_string(kMaxTxnOps) + ")");
             return;
         }
         if (body.is_array()) {
             for (const json &item : body) {
                 if (!item.is_object())
-                    throw ParseError{ "json: cannot unmarshal " + typeOf(item) + " into Go value of type api.TxnOp" };
+                    throw ParseError { "json: cannot unmarshal " + typeOf(item) + " into Go value of type api.TxnOp" };
                 KvOp op;
                 const json *kv = field(item, "KV");
                 if (kv && !kv->is_null()) {
                     if (!kv->is_object())
-                        throw ParseError{ "json: cannot unmarshal " + typeOf(*kv)
-                                          + " into Go struct field TxnOp.KV of type api.KVTxnOp" };
+                        throw ParseError { "json: cannot unmarshal " + typeOf(*kv)
+                            + " into Go struct field TxnOp.KV of type api.KVTxnOp" };
                     op.verb = str(*kv, "Verb");
                     op.key = str(*kv, "Key");
                     op.session = str(*kv, "Session");
@@ -225,10 +224,10 @@ void handle(const CallPtr &c)
                     op.index = u64(*kv, "Index");
                     const std::string b64 = str(*kv, "Value");
                     if (!b64.empty()) {
-                        const auto decoded = QByteArray::fromBase64Encoding(QByteArray::fromStdString(b64),
-                                                                            QByteArray::AbortOnBase64DecodingErrors);
+                        const auto decoded = QByteArray::fromBase64Encoding(
+                            QByteArray::fromStdString(b64), QByteArray::AbortOnBase64DecodingErrors);
                         if (!decoded)
-                            throw ParseError{ "illegal base64 data at input byte 0" };
+                            throw ParseError { "illegal base64 data at input byte 0" };
                         op.value = (*decoded).toStdString();
                     }
                     unsupported.emplace_back();
@@ -249,8 +248,9 @@ void handle(const CallPtr &c)
     }
     for (const KvOp &op : ops) {
         if (op.value.size() > limits.kvMaxValueSize) {
-            c->replyText(413, "Value for key " + goQuote(op.key) + " is too large (" + std::to_string(op.value.size())
-                                  + " > " + std::to_string(limits.kvMaxValueSize) + " bytes)");
+            c->replyText(413,
+                "Value for key " + goQuote(op.key) + " is too large (" + std::to_string(op.value.size()) + " > "
+                    + std::to_string(limits.kvMaxValueSize) + " bytes)");
             return;
         }
     }
@@ -265,18 +265,20 @@ void handle(const CallPtr &c)
     for (std::size_t i = 0; i < ops.size(); ++i) {
         const KvOp &op = ops[i];
         if (!unsupported[i].empty()) {
-            errors.push_back(txnError(i, unsupported[i] == "empty"
-                                             ? std::string("Invalid Txn operation: no operation specified")
-                                             : "consul-sim does not simulate " + unsupported[i] + " operations in a "
-                                               "transaction"));
+            errors.push_back(txnError(i,
+                unsupported[i] == "empty" ? std::string("Invalid Txn operation: no operation specified")
+                                          : "consul-sim does not simulate " + unsupported[i]
+                        + " operations in a "
+                          "transaction"));
             continue;
         }
         const bool write = isWrite(op.verb);
-        const bool allowed = op.verb == "delete-tree" ? c->ctx.acl->keyWritePrefix(c->who, op.key)
-                                                      : c->acl("key", write ? Acl::Access::Write : Acl::Access::Read, op.key);
+        const bool allowed = op.verb == "delete-tree"
+            ? c->ctx.acl->keyWritePrefix(c->who, op.key)
+            : c->acl("key", write ? Acl::Access::Write : Acl::Access::Read, op.key);
         if (!allowed) {
-            errors.push_back(txnError(i, c->ctx.acl->denial(c->who, "key", write ? Acl::Access::Write : Acl::Access::Read,
-                                                            op.key)));
+            errors.push_back(
+                txnError(i, c->ctx.acl->denial(c->who, "key", write ? Acl::Access::Write : Acl::Access::Read, op.key)));
             continue;
         }
         if (op.verb == "lock" && store->kvLockDelayed(op.key))

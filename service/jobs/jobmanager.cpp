@@ -224,8 +224,8 @@ void JobManager::launch(LaunchRequest request, std::function<void(Result<LaunchO
 {
     if (m_draining)
         return done(fail(Error::Kind::Cancelled, QStringLiteral("the service is shutting down and admits no new jobs")));
-    const bool internal = request.spec.playbook == releasePlaybookName();
-    if (auto v = validate(request.spec, internal); !v)
+    const bool internal = request.internal && request.spec.playbook == releasePlaybookName();
+    if (auto v = validate(request.spec, request.internal); !v)
         return done(fail(v.error()));
 
     QString idemKey;
@@ -1099,6 +1099,7 @@ void JobManager::startRelease(const QString &node, const QString &service, const
     req.spec.timeoutS = 900;
     req.spec.nodeTimeoutS = 900;
     req.who = who;
+    req.internal = true;
     launch(std::move(req), std::move(done));
 }
 

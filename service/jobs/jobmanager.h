@@ -45,6 +45,7 @@ struct LaunchRequest
     QString idempotencyKey;
     QString requestHash; // of the request body, to tell a retry from a different request under the same key
     qint64 relaunchOf = 0;
+    bool internal = false; // started by the service itself (a release); only then may the playbook be "@release"
 };
 
 struct LaunchOutcome

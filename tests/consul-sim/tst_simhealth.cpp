@@ -348,6 +348,13 @@ private Q_SLOTS:
         QCOMPARE(get("/v1/agent/service/nope").status, 404);
     }
 
+    void statusEndpoints()
+    {
+        QCOMPARE(get("/v1/status/leader").body, QByteArray("\"127.0.0.1:8300\""));
+        QCOMPARE(get("/v1/status/peers", "web-2").body, QByteArray("[\"127.0.0.1:8300\"]"));
+        QCOMPARE(sim.request("PUT", "web-1", "/v1/status/leader").status, 405);
+    }
+
     void agentServiceHashBlocking()
     {
         const Reply first = get("/v1/agent/service/web");

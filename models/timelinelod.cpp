@@ -34,13 +34,25 @@ constexpr std::array<Style, kNodeRunStateCount + 1> makeStyleOfRank()
 }
 constexpr std::array<Style, kNodeRunStateCount + 1> kStyleOfRank = makeStyleOfRank();
 
+// x is never negative here (clamped to [0, width]), so adding a half and truncating rounds to nearest without
+// a libm call per span.
+inline int roundPx(double x)
+{
+    return int(x + 0.5);
+}
+
 bool degenerate(const RunWindow &w)
 {
     return w.width <= 0 || w.rangeEnd <= w.rangeStart;
 }
 
+inline int rankOf(Style style)
+{
+    return style == kNoStyle ? 0 : kPriority[std::size_t(style - 1)];
+}
+
 // Appends [x0, x1) in `style`, joining the previous run when it continues it in the same style.
-void emitRun(std::vector<Run> &out, int x0, int x1, Style style)
+inline void emitRun(std::vector<Run> &out, int x0, int x1, Style style)
 {
     if (!out.empty() && out.back().x1 > x0)
         x0 = out.back().x1; // the previous run already took this column
@@ -69,8 +81,8 @@ void settleGroup(std::vector<Run> &out, Group &g, Run *next, int width)
     if (!g.active)
         return;
     g.active = false;
-    const int r = int(std::lround(g.x0));
-    const int rEnd = int(std::lround(g.x1));
+    const int r = roundPx(g.x0);
+    const int rEnd = roundPx(g.x1);
     if (rEnd > r) {
         // It straddles a column boundary: the column between its neighbours is nobody else's.
         emitRun(out, r, rEnd, g.style);
@@ -142,9 +154,9 @@ void laneRuns(const TimelineModel &model, int lane, const RunWindow &w, std::vec
         if (!(xe > xs))
             continue;
         const Style style = styleOf(s.state);
-        const int a = int(std::lround(xs));
-        const int b = int(std::lround(xe));
-        if (g.active && std::lround(g.x1) < a) {
+        const int a = roundPx(xs);
+        const int b = roundPx(xe);
+        if (g.active && roundPx(g.x1) < a) {
             // A gap between spans (none in a normal lane): settle what was merged before it on its own.
             settleGroup(out, g, nullptr, w.width);
         }
@@ -164,11 +176,11 @@ void laneRuns(const TimelineModel &model, int lane, const RunWindow &w, std::vec
             g = Group { true, xs, xe, style };
         } else {
             g.x1 = xe;
-            if (priority(style) > priority(g.style))
+            if (rankOf(style) > rankOf(g.style))
                 g.style = style;
         }
         if (g.x1 - g.x0 >= 1.0) {
-            emitRun(out, int(std::lround(g.x0)), int(std::lround(g.x1)), g.style);
+            emitRun(out, roundPx(g.x0), roundPx(g.x1), g.style);
             g.active = false;
         }
     }
@@ -192,7 +204,7 @@ void aggregateRuns(const TimelineModel &model, int firstLane, int laneCount, con
         runs.clear();
         laneRuns(model, lane, w, runs);
         for (const Run &r : runs) {
-            const quint8 rank = quint8(priority(r.style));
+            const quint8 rank = quint8(rankOf(r.style));
             // A plain loop over bytes: the compiler turns it into vector max instructions.
             for (int x = r.x0; x < r.x1; ++x)
                 px[x] = std::max(px[x], rank);

@@ -10,7 +10,10 @@
 #include <QElapsedTimer>
 #include <QFontMetrics>
 #include <QLoggingCategory>
+#include <QPaintEngine>
 #include <QPainter>
+
+#include <cstring>
 
 // Frame times of the timeline, off by default: QT_LOGGING_RULES="baton.widgets.timeline.frametime.debug=true".
 Q_LOGGING_CATEGORY(lcTimelineFrameTime, "baton.widgets.timeline.frametime", QtWarningMsg)
@@ -71,6 +74,7 @@ void TimelinePainter::setTheme(const Theme &theme)
 
 void TimelinePainter::rebuildLooks()
 {
+    ++m_looksSerial;
     const QColor base = m_theme.color(Theme::Role::Base);
     const QColor text = m_theme.color(Theme::Role::Text);
     m_looks[0] = StyleLook {};
@@ -159,6 +163,7 @@ void TimelinePainter::setSelectedLane(int lane)
 
 void TimelinePainter::invalidate()
 {
+    m_rasterKey = 0;
     m_layoutValid = false;
     m_rows.clear();
     m_cacheWidth = -1;
@@ -433,192 +438,46 @@ void TimelinePainter::paintEmpty(QPainter &p, const QString &text) const
     p.drawText(QRect(QPoint(0, 0), m_size), Qt::AlignCenter, text);
 }
 
+TimelinePainter::RowBox TimelinePainter::rowBox(const TimelineRow &row, bool hasTasks) const
+{
+    RowBox b;
+    const int y = row.y - m_scrollY; // logical, from the top of the lane area
+    int insetTop = 0;
+    int insetBottom = 0;
+    if (row.kind == TimelineRow::Kind::Lane && row.height >= 12) {
+        insetTop = 2;
+        insetBottom = 2;
+    } else if (row.height >= 4) {
+        insetBottom = 1;
+    }
+    b.top = roundi(y * m_dpr);
+    b.bottom = roundi((y + row.height) * m_dpr);
+    b.barTop = roundi((y + insetTop) * m_dpr);
+    const int barBottom = roundi((y + row.height - insetBottom) * m_dpr);
+    const int h = std::max(0, barBottom - b.barTop);
+    b.stripH = hasTasks && h > 4 ? std::max(2, roundi(h * 0.28)) : 0;
+    b.barH = h - b.stripH;
+    // A finished node's good outcome is drawn as a thin bar: the colour of the result without the weight of
+    // work in progress, so what still runs stands out. Failures keep the full height.
+    b.thin = row.kind == TimelineRow::Kind::Lane && b.barH >= roundi(8 * m_dpr);
+    b.thinH = b.thin ? std::max(2, roundi(b.barH * 0.4)) : b.barH;
+    b.thinTop = b.thin ? b.barTop + (b.barH - b.thinH) / 2 : b.barTop;
+    b.outlines = b.barH >= roundi(7 * m_dpr);
+    return b;
+}
+
 void TimelinePainter::paintRows(QPainter &p, int firstRow, int lastRow)
 {
-    const TimelineModel &model = *m_model;
     const QRect lanes = laneArea();
-    const int width = laneWidthDev();
-    const int leftDev = roundi(lanes.left() * m_dpr);
-    const bool live = !model.isFinished();
-    const int nowX = live ? std::clamp(nowXDev(), 0, width) : -1;
-    const QColor zebra = m_theme.color(Theme::Role::AlternateBase);
-    QColor hover = m_theme.color(Theme::Role::Highlight);
-    hover.setAlphaF(0.45f);
-
-    for (auto &b : m_batches)
-        b.clear();
-    for (auto &b : m_taskBatches)
-        b.clear();
-
-    struct TextItem
-    {
-        QRect rect;
-        QString text;
-        QColor color;
-    };
-    std::vector<TextItem> texts;
-    const QFont barFont = scaledFont(p.font(), 0.9);
-    const QFontMetrics fm(barFont);
-
-    // Backgrounds first (zebra, hover, grid), then the bars in device pixels, outlines, header bands and the
-    // now line on top.
-    for (int r = firstRow; r < lastRow; ++r) {
-        const TimelineRow &row = m_layout.row(r);
-        if (row.kind == TimelineRow::Kind::Header)
-            continue;
-        const int top = lanes.top() + row.y - m_scrollY;
-        if (row.height >= 8 && ((row.firstLane / std::max(1, row.laneCount)) & 1))
-            p.fillRect(QRect(lanes.left(), top, lanes.width(), row.height), zebra);
-        if (r == m_hoverRow)
-            p.fillRect(QRect(lanes.left(), top, lanes.width(), row.height), hover);
-    }
-
-    // The grid goes under the bars: it guides the eye between them without cutting through them.
-    paintGrid(p);
-
-    for (int r = firstRow; r < lastRow; ++r) {
-        const TimelineRow &row = m_layout.row(r);
-        if (row.kind == TimelineRow::Kind::Header)
-            continue;
-        const RowGeometry &g = rowGeometry(r);
-        const int top = lanes.top() + row.y - m_scrollY;
-        int insetTop = 0;
-        int insetBottom = 0;
-        if (row.kind == TimelineRow::Kind::Lane && row.height >= 12) {
-            insetTop = 2;
-            insetBottom = 2;
-        } else if (row.height >= 4) {
-            insetBottom = 1;
-        }
-        const int yDev = roundi((top + insetTop) * m_dpr);
-        const int hDev = roundi((top + row.height - insetBottom) * m_dpr) - yDev;
-        if (hDev <= 0)
-            continue;
-        const bool strip = !g.tasks.empty();
-        const int stripDev = strip ? std::max(2, roundi(hDev * 0.28)) : 0;
-        const int barDev = hDev - stripDev;
-        // A finished node's good outcome is drawn as a thin bar: it is the colour of the result without the
-        // weight of work in progress, so what is still running stands out. Failures keep the full height.
-        const bool thinOutcome = row.kind == TimelineRow::Kind::Lane && barDev >= roundi(8 * m_dpr);
-        const int thinDev = std::max(2, roundi(barDev * 0.4));
-        const int thinY = yDev + (barDev - thinDev) / 2;
-        auto push = [&](Style style, int x0, int x1) {
-            if (thinOutcome && isQuietOutcome(style))
-                m_batches[style].push_back(QRect(leftDev + x0, thinY, x1 - x0, thinDev));
-            else
-                m_batches[style].push_back(QRect(leftDev + x0, yDev, x1 - x0, barDev));
-        };
-        for (const Run &run : g.runs)
-            push(run.style, run.x0, run.x1);
-        if (g.tail != Timeline::kNoStyle && nowX > g.builtNowX)
-            push(g.tail, g.builtNowX, nowX);
-        for (const Run &run : g.tasks)
-            m_taskBatches[run.style].push_back(QRect(leftDev + run.x0, yDev + barDev, run.x1 - run.x0, stripDev));
-
-        // Labels inside wide bars: what the state is, and for maintenance the task. Few runs are this wide,
-        // so looking their span up here costs little.
-        if (row.kind == TimelineRow::Kind::Lane && barDev / m_dpr >= fm.height() * 0.9) {
-            for (const Run &run : g.runs) {
-                const double w = (run.x1 - run.x0) / m_dpr;
-                if (w < 60 || isQuietOutcome(run.style))
-                    continue;
-                const double midX = (run.x0 + run.x1) / 2.0;
-                const qint64 t = Timeline::pixelToTime(midX, m_rangeStart, m_rangeEnd, width);
-                const int si = model.spanAt(row.firstLane, t);
-                if (si < 0)
-                    continue;
-                const TimelineSpan &s = model.span(row.firstLane, si);
-                QString label = displayName(s.state);
-                if (s.state == NodeRunState::InMaintenance && !g.tasks.empty()) {
-                    // In maintenance the tasks say more than the state: name each task wide enough to read,
-                    // at its own place in the bar.
-                    for (const Run &tr : g.tasks) {
-                        const double tw = (std::min(tr.x1, run.x1) - std::max(tr.x0, run.x0)) / m_dpr;
-                        if (tw < 60 || tr.style == 3)
-                            continue;
-                        const qint64 tt = Timeline::pixelToTime((tr.x0 + tr.x1) / 2.0, m_rangeStart, m_rangeEnd, width);
-                        const int ti = model.taskAt(row.firstLane, tt);
-                        if (ti < 0)
-                            continue;
-                        const QRect rect(roundi(std::max(tr.x0, run.x0) / m_dpr) + lanes.left() + 4, top + insetTop,
-                            roundi(tw) - 8, roundi(barDev / m_dpr));
-                        texts.push_back(TextItem { rect,
-                            fm.elidedText(model.text(model.task(row.firstLane, ti).name), Qt::ElideRight, rect.width()),
-                            m_looks[run.style].text });
-                    }
-                    continue;
-                } else if (s.detail != 0 && isWaiting(s.state)) {
-                    label = QStringLiteral("%1: %2").arg(label, model.text(s.detail));
-                } else if (s.detail != 0 && (isFailure(s.state) || s.state == NodeRunState::Cancelled)) {
-                    label = QStringLiteral("%1: %2").arg(label, model.text(s.detail));
-                }
-                const QRect rect(roundi(run.x0 / m_dpr) + lanes.left() + 4, top + insetTop, roundi(w) - 8,
-                    roundi(barDev / m_dpr));
-                texts.push_back(TextItem { rect, fm.elidedText(label, Qt::ElideRight, rect.width()),
-                    m_looks[run.style].text });
-            }
-        }
-    }
-
-    p.save();
-    p.scale(1.0 / m_dpr, 1.0 / m_dpr);
-    p.setRenderHint(QPainter::Antialiasing, false);
-    for (std::size_t s = 1; s < m_batches.size(); ++s) {
-        const auto &rects = m_batches[s];
-        if (rects.empty())
-            continue;
-        const StyleLook &look = m_looks[s];
-        for (const QRect &rc : rects)
-            p.fillRect(rc, look.fill);
-        if (look.pattern != Qt::NoBrush) {
-            const QBrush brush(look.overlay, look.pattern);
-            for (const QRect &rc : rects)
-                p.fillRect(rc, brush);
-        }
-        m_stats.rects += int(rects.size());
-    }
-    for (std::size_t s = 1; s < m_taskBatches.size(); ++s) {
-        const auto &rects = m_taskBatches[s];
-        const StyleLook &look = m_taskLooks[s];
-        for (const QRect &rc : rects)
-            p.fillRect(rc, look.fill);
-        if (look.pattern != Qt::NoBrush) {
-            const QBrush brush(look.overlay, look.pattern);
-            for (const QRect &rc : rects)
-                p.fillRect(rc, brush);
-        }
-        m_stats.rects += int(rects.size());
-    }
-    // Outlines tell tinted states apart from the background; only where they can be seen.
-    const int minOutline = roundi(7 * m_dpr);
-    std::vector<QRect> outlines;
-    for (std::size_t s = 1; s < m_batches.size(); ++s) {
-        const StyleLook &look = m_looks[s];
-        if (!look.outline)
-            continue;
-        outlines.clear();
-        for (const QRect &rc : m_batches[s]) {
-            if (rc.height() >= minOutline && rc.width() >= 3)
-                outlines.push_back(rc.adjusted(0, 0, -1, -1));
-        }
-        if (outlines.empty())
-            continue;
-        p.setPen(QPen(look.outlineColor, 0));
-        p.setBrush(Qt::NoBrush);
-        p.drawRects(outlines.data(), int(outlines.size()));
-    }
-    p.restore();
-
-    if (!texts.empty()) {
-        p.setFont(barFont);
-        for (const TextItem &t : texts) {
-            p.setPen(t.color);
-            p.drawText(t.rect, Qt::AlignVCenter | Qt::AlignLeft, t.text);
-        }
-    }
-
-    paintHeaderBands(p, firstRow, lastRow);
-
+    const bool live = !m_model->isFinished();
+    m_frameNowX = live ? std::clamp(nowXDev(), 0, laneWidthDev()) : -1;
+    const bool raster = p.paintEngine() && p.paintEngine()->type() == QPaintEngine::Raster;
+    if (raster)
+        rasterRows(p, firstRow, lastRow);
+    else
+        vectorRows(p, firstRow, lastRow);
+    paintBarTexts(p, firstRow, lastRow);
+    paintHeaderBands(p, firstRow, lastRow, !raster);
     if (m_selectedLane >= 0) {
         const int r = m_layout.rowOfLane(m_selectedLane);
         if (r >= firstRow && r < lastRow) {
@@ -631,7 +490,466 @@ void TimelinePainter::paintRows(QPainter &p, int firstRow, int lastRow)
     paintNowLine(p);
 }
 
-void TimelinePainter::paintHeaderBands(QPainter &p, int firstRow, int lastRow) const
+namespace {
+
+// Whether pixel (x, y) of a pattern is set. Our own small patterns rather than Qt's 8×8 bitmaps so the raster
+// and vector paths agree closely, scaled by `s` device pixels per pattern pixel on HiDPI screens.
+bool patternBit(Qt::BrushStyle style, int x, int y, int s)
+{
+    x /= s;
+    y /= s;
+    switch (style) {
+    case Qt::BDiagPattern:
+        return (x + y) % 6 == 0;
+    case Qt::FDiagPattern:
+        return ((x - y) % 6 + 6) % 6 == 0;
+    case Qt::DiagCrossPattern:
+        return (x + y) % 6 == 0 || ((x - y) % 6 + 6) % 6 == 0;
+    case Qt::HorPattern:
+        return y % 4 == 0;
+    case Qt::VerPattern:
+        return x % 4 == 0;
+    case Qt::CrossPattern:
+        return x % 4 == 0 || y % 4 == 0;
+    case Qt::Dense4Pattern:
+    case Qt::Dense3Pattern:
+    case Qt::Dense2Pattern:
+    case Qt::Dense1Pattern:
+        return ((x + y) & 1) == 0;
+    case Qt::Dense5Pattern:
+    case Qt::Dense6Pattern:
+    case Qt::Dense7Pattern:
+        return (x % 4 == 0 && y % 4 == 0) || (x % 4 == 2 && y % 4 == 2);
+    default:
+        return false;
+    }
+}
+
+// The pattern repeats vertically every patternPeriod() device pixels, so one precomputed line per phase serves
+// every scanline.
+int patternPeriod(Qt::BrushStyle style, int s)
+{
+    switch (style) {
+    case Qt::BDiagPattern:
+    case Qt::FDiagPattern:
+    case Qt::DiagCrossPattern:
+        return 6 * s;
+    case Qt::Dense1Pattern:
+    case Qt::Dense2Pattern:
+    case Qt::Dense3Pattern:
+    case Qt::Dense4Pattern:
+        return 2 * s;
+    default:
+        return 4 * s;
+    }
+}
+
+inline void fillLine(quint32 *line, int x0, int x1, quint32 c)
+{
+    std::fill(line + x0, line + x1, c);
+}
+
+} // namespace
+
+void TimelinePainter::rasterRows(QPainter &p, int firstRow, int lastRow)
+{
+    const QRect lanes = laneArea();
+    const int W = laneWidthDev();
+    const int H = std::max(0, roundi(lanes.height() * m_dpr));
+    if (W <= 0 || H <= 0)
+        return;
+    if (m_bars.width() != W || m_bars.height() != H)
+        m_bars = QImage(W, H, QImage::Format_RGB32); // opaque: blitted by copy, without per-pixel blending
+    if (m_bars.isNull())
+        return;
+    m_bars.setDevicePixelRatio(m_dpr);
+    const int s = std::max(1, roundi(m_dpr));
+
+    // When nothing that shows in the bar layer changed (an expose, a tooltip, a now that moved less than a
+    // pixel), the last raster is blitted as it is.
+    quint64 rasterKey = 1469598103934665603ULL;
+    auto mixKey = [&rasterKey](quint64 v) { rasterKey = (rasterKey ^ v) * 1099511628211ULL; };
+    mixKey(quint64(m_rangeStart));
+    mixKey(quint64(m_rangeEnd));
+    mixKey(quint64(W) << 32 | quint64(H));
+    mixKey(quint64(m_scrollY));
+    mixKey(quint64(qint64(m_hoverRow)));
+    mixKey(m_layoutSerial);
+    mixKey(m_looksSerial);
+    mixKey(quint64(qint64(m_frameNowX)));
+    mixKey(quint64(firstRow) << 32 | quint64(lastRow));
+    for (int r = firstRow; r < lastRow; ++r) {
+        const TimelineRow &row = m_layout.row(r);
+        if (row.kind != TimelineRow::Kind::Header)
+            mixKey(rowKey(row));
+    }
+    const bool rasterValid = rasterKey == m_rasterKey;
+    m_rasterKey = rasterKey;
+    if (rasterValid) {
+        blitBars(p);
+        return;
+    }
+    const std::size_t lineBytes = std::size_t(W) * sizeof(quint32);
+
+    auto rgb = [](const QColor &c) { return quint32(c.rgba()) | 0xff000000u; };
+    const quint32 base = rgb(m_theme.color(Theme::Role::Base));
+    const quint32 zebra = rgb(m_theme.color(Theme::Role::AlternateBase));
+    const quint32 hover = rgb(mix(m_theme.color(Theme::Role::Base), m_theme.color(Theme::Role::Highlight), 0.45));
+    const quint32 hoverZebra = rgb(mix(m_theme.color(Theme::Role::AlternateBase), m_theme.color(Theme::Role::Highlight), 0.45));
+    const quint32 window = rgb(m_theme.color(Theme::Role::Window));
+    const quint32 border = rgb(m_theme.color(Theme::Role::Border));
+    const quint32 grid = rgb(m_theme.color(Theme::Role::Grid));
+    std::array<quint32, Timeline::kStyleCount> fill {};
+    std::array<quint32, Timeline::kStyleCount> overlay {};
+    std::array<quint32, Timeline::kStyleCount> outline {};
+    for (std::size_t i = 1; i < m_looks.size(); ++i) {
+        fill[i] = rgb(m_looks[i].fill);
+        overlay[i] = m_looks[i].pattern != Qt::NoBrush ? rgb(m_looks[i].overlay) : 0;
+        outline[i] = m_looks[i].outline ? rgb(m_looks[i].outlineColor) : 0;
+    }
+    std::array<quint32, 4> taskFill {};
+    std::array<quint32, 4> taskOverlay {};
+    for (std::size_t i = 1; i < m_taskLooks.size(); ++i) {
+        taskFill[i] = rgb(m_taskLooks[i].fill);
+        taskOverlay[i] = m_taskLooks[i].pattern != Qt::NoBrush ? rgb(m_taskLooks[i].overlay) : 0;
+    }
+
+    // Pattern lines: for each patterned style and each vertical phase, a full-width line of fill and overlay
+    // pixels. A patterned run is then a memcpy from its phase line instead of a test per pixel.
+    const quint64 patternKey = (quint64(W) << 20) ^ (quint64(s) << 8) ^ m_looksSerial;
+    if (patternKey != m_patternKey) {
+        m_patternKey = patternKey;
+        for (std::size_t i = 0; i < m_patternLines.size(); ++i) {
+            m_patternLines[i].clear();
+            const bool task = i >= std::size_t(Timeline::kStyleCount);
+            const StyleLook &look = task ? m_taskLooks[i - Timeline::kStyleCount] : m_looks[i];
+            if (look.pattern == Qt::NoBrush || i == 0 || i == std::size_t(Timeline::kStyleCount))
+                continue;
+            const int period = patternPeriod(look.pattern, s);
+            const quint32 f = rgb(look.fill);
+            const quint32 o = rgb(look.overlay);
+            m_patternLines[i].resize(std::size_t(period) * std::size_t(W));
+            for (int phase = 0; phase < period; ++phase) {
+                quint32 *line = m_patternLines[i].data() + std::size_t(phase) * std::size_t(W);
+                for (int x = 0; x < W; ++x)
+                    line[x] = patternBit(look.pattern, x, phase, s) ? o : f;
+            }
+        }
+    }
+    if (m_solidLines[1].size() != std::size_t(W) || m_solidKey != patternKey) {
+        m_solidKey = patternKey;
+        for (int st = 1; st < Timeline::kStyleCount; ++st) {
+            m_solidLines[std::size_t(st)].assign(std::size_t(W), rgb(m_looks[std::size_t(st)].fill));
+            m_solidLines[std::size_t(st) + Timeline::kStyleCount].assign(std::size_t(W),
+                m_looks[std::size_t(st)].outline ? rgb(m_looks[std::size_t(st)].outlineColor) : rgb(m_looks[std::size_t(st)].fill));
+        }
+    }
+    auto patternLine = [&](std::size_t index, Qt::BrushStyle pattern, int y) {
+        const int period = patternPeriod(pattern, s);
+        return m_patternLines[index].data() + std::size_t(y % period) * std::size_t(W);
+    };
+
+    // Grid columns, drawn into every background line (under the bars).
+    m_gridX.clear();
+    {
+        const double msPerPx = Timeline::msPerPixel(m_rangeStart, m_rangeEnd, lanes.width());
+        if (msPerPx > 0) {
+            const qint64 step = Timeline::niceTickStep(msPerPx, 90 * std::max<qreal>(0.5, m_options.fontScale));
+            const qint64 offset = qint64(QDateTime::fromMSecsSinceEpoch(m_rangeStart).offsetFromUtc()) * 1000;
+            for (qint64 t = Timeline::firstTick(m_rangeStart, step, offset); t < m_rangeEnd; t += step) {
+                const int x = roundi(Timeline::timeToPixel(t, m_rangeStart, m_rangeEnd, W));
+                if (x >= 0 && x < W)
+                    m_gridX.push_back(x);
+            }
+        }
+    }
+    m_lineBg.resize(std::size_t(W));
+    m_lineStrip.resize(std::size_t(W));
+    auto background = [&](quint32 c) {
+        fillLine(m_lineBg.data(), 0, W, c);
+        for (int x : m_gridX)
+            m_lineBg[std::size_t(x)] = grid;
+    };
+
+    // Scanlines no row covers: plain background with the grid.
+    background(base);
+    int covered = 0;
+    auto fillUncovered = [&](int from, int to) {
+        for (int y = std::max(0, from); y < std::min(H, to); ++y)
+            std::memcpy(m_bars.scanLine(y), m_lineBg.data(), lineBytes);
+    };
+
+    const int nowX = m_frameNowX;
+
+    for (int r = firstRow; r < lastRow; ++r) {
+        const TimelineRow &row = m_layout.row(r);
+        const int top = roundi((row.y - m_scrollY) * m_dpr);
+        const int bottom = roundi((row.y + row.height - m_scrollY) * m_dpr);
+        if (top > covered) {
+            background(base);
+            fillUncovered(covered, top);
+        }
+        covered = std::max(covered, bottom);
+        if (row.kind == TimelineRow::Kind::Header) {
+            for (int y = std::max(0, top); y < std::min(H, bottom); ++y) {
+                auto *dst = reinterpret_cast<quint32 *>(m_bars.scanLine(y));
+                fillLine(dst, 0, W, y == bottom - 1 ? border : window);
+            }
+            ++m_stats.rects;
+            continue;
+        }
+        const bool odd = row.height >= 8 && ((row.firstLane / std::max(1, row.laneCount)) & 1);
+        background(r == m_hoverRow ? (odd ? hoverZebra : hover) : (odd ? zebra : base));
+
+        const RowGeometry &g = rowGeometry(r);
+        const RowBox b = rowBox(row, !g.tasks.empty());
+        const bool tail = g.tail != Timeline::kNoStyle && nowX > g.builtNowX;
+        const std::size_t runCount = g.runs.size() + (tail ? 1 : 0);
+        auto runAt = [&](std::size_t i) {
+            return i < g.runs.size() ? g.runs[i] : Run { g.builtNowX, nowX, g.tail };
+        };
+
+        // Each pixel column of the bar gets a style index (its state, or state | kOutlineBit for the side columns
+        // of an outlined run). A scanline is then one gather per pixel from a line per index: a solid line, the
+        // pattern line for this phase, the outline line, or the background. The cost is one read and write per
+        // pixel however many runs the row has, where a copy per run would cost thousands of tiny copies per
+        // scanline on a zoomed-out job.
+        constexpr quint8 kOutlineBit = 0x10;
+        m_styleAt.assign(std::size_t(W), 0);
+        for (std::size_t i = 0; i < runCount; ++i) {
+            const Run run = runAt(i);
+            const int x0 = std::clamp(run.x0, 0, W);
+            const int x1 = std::clamp(run.x1, 0, W);
+            if (x1 <= x0)
+                continue;
+            std::fill(m_styleAt.begin() + x0, m_styleAt.begin() + x1, quint8(run.style));
+            if (outline[run.style] && b.outlines && x1 - x0 >= 3) {
+                m_styleAt[std::size_t(x0)] = quint8(run.style | kOutlineBit);
+                m_styleAt[std::size_t(x1 - 1)] = quint8(run.style | kOutlineBit);
+            }
+        }
+        m_stats.rects += int(runCount);
+        if (b.stripH > 0) {
+            std::memcpy(m_lineStrip.data(), m_lineBg.data(), lineBytes);
+            for (const Run &t : g.tasks) {
+                const int x0 = std::clamp(t.x0, 0, W);
+                const int x1 = std::clamp(t.x1, 0, W);
+                if (x1 > x0)
+                    fillLine(m_lineStrip.data(), x0, x1, taskFill[t.style]);
+            }
+        }
+
+        const int y0 = std::max(0, top);
+        const int y1 = std::min(H, bottom);
+        const int stripTop = b.barTop + b.barH;
+        const int stripBottom = stripTop + b.stripH;
+        std::array<const quint32 *, 32> lines {};
+        for (int y = y0; y < y1; ++y) {
+            auto *dst = reinterpret_cast<quint32 *>(m_bars.scanLine(y));
+            if (y < b.barTop || y >= stripBottom) {
+                std::memcpy(dst, m_lineBg.data(), lineBytes);
+                continue;
+            }
+            if (y >= stripTop) {
+                std::memcpy(dst, m_lineStrip.data(), lineBytes);
+                for (const Run &t : g.tasks) {
+                    if (!taskOverlay[t.style])
+                        continue;
+                    const std::size_t index = std::size_t(Timeline::kStyleCount) + t.style;
+                    const quint32 *src = patternLine(index, m_taskLooks[t.style].pattern, y);
+                    const int x0 = std::max(0, t.x0);
+                    const int x1 = std::min(W, t.x1);
+                    if (x1 > x0)
+                        std::memcpy(dst + x0, src + x0, std::size_t(x1 - x0) * sizeof(quint32));
+                }
+                continue;
+            }
+            lines.fill(m_lineBg.data());
+            for (int st = 1; st < Timeline::kStyleCount; ++st) {
+                const bool thinStyle = b.thin && isQuietOutcome(Style(st));
+                const int bandTop = thinStyle ? b.thinTop : b.barTop;
+                const int bandBottom = thinStyle ? b.thinTop + b.thinH : b.barTop + b.barH;
+                if (y < bandTop || y >= bandBottom)
+                    continue; // background
+                const bool outlined = outline[std::size_t(st)] && b.outlines;
+                if (outlined && (y == bandTop || y == bandBottom - 1)) {
+                    lines[std::size_t(st)] = lines[std::size_t(st | kOutlineBit)] = m_solidLines[std::size_t(st) + Timeline::kStyleCount].data();
+                    continue;
+                }
+                lines[std::size_t(st)] = overlay[std::size_t(st)] ? patternLine(std::size_t(st), m_looks[std::size_t(st)].pattern, y)
+                                                                  : m_solidLines[std::size_t(st)].data();
+                lines[std::size_t(st | kOutlineBit)] = outlined ? m_solidLines[std::size_t(st) + Timeline::kStyleCount].data()
+                                                                : lines[std::size_t(st)];
+            }
+            const quint8 *styleAt = m_styleAt.data();
+            for (int x = 0; x < W; ++x)
+                dst[x] = lines[styleAt[x]][x];
+        }
+    }
+    background(base);
+    fillUncovered(covered, H);
+    blitBars(p);
+}
+
+void TimelinePainter::blitBars(QPainter &p) const
+{
+    const QRect lanes = laneArea();
+    const QRect clip = p.hasClipping() ? p.clipBoundingRect().toAlignedRect() : lanes;
+    const QRect target = lanes.intersected(clip);
+    if (target.isEmpty())
+        return;
+    const QRectF source((target.left() - lanes.left()) * m_dpr, (target.top() - lanes.top()) * m_dpr,
+        target.width() * m_dpr, target.height() * m_dpr);
+    const QPainter::CompositionMode mode = p.compositionMode();
+    p.setCompositionMode(QPainter::CompositionMode_Source);
+    p.drawImage(QRectF(target), m_bars, source);
+    p.setCompositionMode(mode);
+}
+
+void TimelinePainter::vectorRows(QPainter &p, int firstRow, int lastRow)
+{
+    // For vector devices (SVG, print): rectangles batched by style, one per run.
+    const QRect lanes = laneArea();
+    const int leftDev = roundi(lanes.left() * m_dpr);
+    const int topDev = roundi(lanes.top() * m_dpr);
+    const int nowX = m_frameNowX;
+    const QColor zebra = m_theme.color(Theme::Role::AlternateBase);
+    QColor hover = m_theme.color(Theme::Role::Highlight);
+    hover.setAlphaF(0.45f);
+    for (auto &b : m_batches)
+        b.clear();
+    for (auto &b : m_taskBatches)
+        b.clear();
+    for (int r = firstRow; r < lastRow; ++r) {
+        const TimelineRow &row = m_layout.row(r);
+        if (row.kind == TimelineRow::Kind::Header)
+            continue;
+        const int top = lanes.top() + row.y - m_scrollY;
+        if (row.height >= 8 && ((row.firstLane / std::max(1, row.laneCount)) & 1))
+            p.fillRect(QRect(lanes.left(), top, lanes.width(), row.height), zebra);
+        if (r == m_hoverRow)
+            p.fillRect(QRect(lanes.left(), top, lanes.width(), row.height), hover);
+    }
+    paintGrid(p);
+    for (int r = firstRow; r < lastRow; ++r) {
+        const TimelineRow &row = m_layout.row(r);
+        if (row.kind == TimelineRow::Kind::Header)
+            continue;
+        const RowGeometry &g = rowGeometry(r);
+        const RowBox b = rowBox(row, !g.tasks.empty());
+        if (b.barH <= 0)
+            continue;
+        auto push = [&](Style style, int x0, int x1) {
+            if (b.thin && isQuietOutcome(style))
+                m_batches[style].push_back(QRect(leftDev + x0, topDev + b.thinTop, x1 - x0, b.thinH));
+            else
+                m_batches[style].push_back(QRect(leftDev + x0, topDev + b.barTop, x1 - x0, b.barH));
+        };
+        for (const Run &run : g.runs)
+            push(run.style, run.x0, run.x1);
+        if (g.tail != Timeline::kNoStyle && nowX > g.builtNowX)
+            push(g.tail, g.builtNowX, nowX);
+        for (const Run &run : g.tasks)
+            m_taskBatches[run.style].push_back(QRect(leftDev + run.x0, topDev + b.barTop + b.barH, run.x1 - run.x0, b.stripH));
+    }
+    p.save();
+    p.scale(1.0 / m_dpr, 1.0 / m_dpr);
+    p.setRenderHint(QPainter::Antialiasing, false);
+    auto drawBatches = [&](auto &batches, const auto &looks) {
+        for (std::size_t st = 1; st < batches.size(); ++st) {
+            const auto &rects = batches[st];
+            if (rects.empty())
+                continue;
+            const StyleLook &look = looks[st];
+            for (const QRect &rc : rects)
+                p.fillRect(rc, look.fill);
+            if (look.pattern != Qt::NoBrush) {
+                const QBrush brush(look.overlay, look.pattern);
+                for (const QRect &rc : rects)
+                    p.fillRect(rc, brush);
+            }
+            m_stats.rects += int(rects.size());
+        }
+    };
+    drawBatches(m_batches, m_looks);
+    drawBatches(m_taskBatches, m_taskLooks);
+    const int minOutline = roundi(7 * m_dpr);
+    std::vector<QRect> outlines;
+    for (std::size_t st = 1; st < m_batches.size(); ++st) {
+        const StyleLook &look = m_looks[st];
+        if (!look.outline)
+            continue;
+        outlines.clear();
+        for (const QRect &rc : m_batches[st]) {
+            if (rc.height() >= minOutline && rc.width() >= 3)
+                outlines.push_back(rc.adjusted(0, 0, -1, -1));
+        }
+        if (outlines.empty())
+            continue;
+        p.setPen(QPen(look.outlineColor, 0));
+        p.setBrush(Qt::NoBrush);
+        p.drawRects(outlines.data(), int(outlines.size()));
+    }
+    p.restore();
+}
+
+void TimelinePainter::paintBarTexts(QPainter &p, int firstRow, int lastRow) const
+{
+    // Labels inside wide bars: what the state is and why, and in maintenance each task. Only runs at least
+    // 60 px wide get one, so there are few and looking their spans up here costs little.
+    const TimelineModel &model = *m_model;
+    const QRect lanes = laneArea();
+    const int width = laneWidthDev();
+    const QFont barFont = scaledFont(p.font(), 0.9);
+    const QFontMetrics fm(barFont);
+    p.setFont(barFont);
+    auto text = [&](const QRect &rect, const QString &label, const QColor &color) {
+        p.setPen(color);
+        p.drawText(rect, Qt::AlignVCenter | Qt::AlignLeft, fm.elidedText(label, Qt::ElideRight, rect.width()));
+    };
+    for (int r = firstRow; r < lastRow; ++r) {
+        const TimelineRow &row = m_layout.row(r);
+        if (row.kind != TimelineRow::Kind::Lane)
+            continue;
+        const RowGeometry &g = rowGeometry(r);
+        const RowBox b = rowBox(row, !g.tasks.empty());
+        if (b.barH / m_dpr < fm.height() * 0.9)
+            continue;
+        const int top = lanes.top() + roundi(b.barTop / m_dpr);
+        const int h = roundi(b.barH / m_dpr);
+        for (const Run &run : g.runs) {
+            const double w = (run.x1 - run.x0) / m_dpr;
+            if (w < 60 || isQuietOutcome(run.style))
+                continue;
+            const qint64 t = Timeline::pixelToTime((run.x0 + run.x1) / 2.0, m_rangeStart, m_rangeEnd, width);
+            const int si = model.spanAt(row.firstLane, t);
+            if (si < 0)
+                continue;
+            const TimelineSpan &sp = model.span(row.firstLane, si);
+            const QColor color = m_looks[run.style].text;
+            if (sp.state == NodeRunState::InMaintenance && !g.tasks.empty()) {
+                // In maintenance the tasks say more than the state: name each one wide enough to read.
+                for (const Run &tr : g.tasks) {
+                    const double tw = (std::min(tr.x1, run.x1) - std::max(tr.x0, run.x0)) / m_dpr;
+                    if (tw < 60 || tr.style == 3)
+                        continue;
+                    const qint64 tt = Timeline::pixelToTime((tr.x0 + tr.x1) / 2.0, m_rangeStart, m_rangeEnd, width);
+                    const int ti = model.taskAt(row.firstLane, tt);
+                    if (ti >= 0)
+                        text(QRect(lanes.left() + roundi(std::max(tr.x0, run.x0) / m_dpr) + 4, top, roundi(tw) - 8, h),
+                            model.text(model.task(row.firstLane, ti).name), color);
+                }
+                continue;
+            }
+            QString label = displayName(sp.state);
+            if (sp.detail != 0 && (isWaiting(sp.state) || isFailure(sp.state) || sp.state == NodeRunState::Cancelled))
+                label = QStringLiteral("%1: %2").arg(label, model.text(sp.detail));
+            text(QRect(lanes.left() + roundi(run.x0 / m_dpr) + 4, top, roundi(w) - 8, h), label, color);
+        }
+    }
+}
+
+void TimelinePainter::paintHeaderBands(QPainter &p, int firstRow, int lastRow, bool fillBands) const
 {
     const TimelineModel &model = *m_model;
     const QRect lanes = laneArea();
@@ -641,8 +959,10 @@ void TimelinePainter::paintHeaderBands(QPainter &p, int firstRow, int lastRow) c
         if (row.kind != TimelineRow::Kind::Header)
             continue;
         const QRect band(lanes.left(), lanes.top() + row.y - m_scrollY, lanes.width(), row.height);
-        p.fillRect(band, m_theme.color(Theme::Role::Window));
-        p.fillRect(QRect(band.left(), band.bottom(), band.width(), 1), m_theme.color(Theme::Role::Border));
+        if (fillBands) {
+            p.fillRect(band, m_theme.color(Theme::Role::Window));
+            p.fillRect(QRect(band.left(), band.bottom(), band.width(), 1), m_theme.color(Theme::Role::Border));
+        }
         const TimelineGroup &grp = model.group(row.group);
         NodeCounts c;
         for (int lane = grp.firstLane; lane < grp.firstLane + grp.laneCount; ++lane)

@@ -7,6 +7,7 @@
 #include <array>
 #include <vector>
 
+#include <QImage>
 #include <QPointer>
 #include <QRect>
 #include <QSize>
@@ -162,8 +163,25 @@ private:
 
     void paintRuler(QPainter &p, const QRect &exposed) const;
     void paintLabels(QPainter &p, const QRect &exposed, int firstRow, int lastRow) const;
+    struct RowBox
+    {
+        int top = 0; // device pixels from the top of the lane area
+        int bottom = 0;
+        int barTop = 0;
+        int barH = 0;
+        int stripH = 0; // task strip under the bar
+        bool thin = false; // quiet outcomes drawn as a thin band
+        int thinTop = 0;
+        int thinH = 0;
+        bool outlines = false;
+    };
+    RowBox rowBox(const TimelineRow &row, bool hasTasks) const;
     void paintRows(QPainter &p, int firstRow, int lastRow);
-    void paintHeaderBands(QPainter &p, int firstRow, int lastRow) const;
+    void rasterRows(QPainter &p, int firstRow, int lastRow);
+    void vectorRows(QPainter &p, int firstRow, int lastRow);
+    void blitBars(QPainter &p) const;
+    void paintBarTexts(QPainter &p, int firstRow, int lastRow) const;
+    void paintHeaderBands(QPainter &p, int firstRow, int lastRow, bool fillBands) const;
     void paintGrid(QPainter &p) const;
     void paintNowLine(QPainter &p) const;
     void paintEmpty(QPainter &p, const QString &text) const;
@@ -196,6 +214,22 @@ private:
     mutable std::vector<quint8> m_scratch;
     mutable FrameStats m_buildStats;
     FrameStats m_stats;
+    // Raster path: bars are written straight into scanlines of this image (one line built per row, then
+    // copied per scanline), which is an order of magnitude cheaper than a fillRect per one-pixel run.
+    QImage m_bars;
+    std::vector<quint32> m_lineBg;
+    std::vector<quint32> m_lineStrip;
+    std::vector<int> m_gridX;
+    std::vector<quint8> m_styleAt; // per device pixel column of the row being rasterized
+    // Solid fill lines per style, then solid outline lines per style after kStyleCount.
+    std::array<std::vector<quint32>, 2 * Timeline::kStyleCount> m_solidLines;
+    quint64 m_solidKey = 0;
+    int m_frameNowX = -1;
+    quint64 m_rasterKey = 0;
+    quint64 m_looksSerial = 0;
+    quint64 m_patternKey = 0;
+    // Per style (then per task style after kStyleCount): one line per vertical phase of its pattern.
+    std::array<std::vector<quint32>, Timeline::kStyleCount + 4> m_patternLines;
     std::array<std::vector<QRect>, Timeline::kStyleCount> m_batches;
     std::array<std::vector<QRect>, 4> m_taskBatches;
 };

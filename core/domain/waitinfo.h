@@ -24,7 +24,7 @@ struct WaitInfo
     int limit = -1; // effective max_offline; -1 when unknown
     QString maxOffline; // the key's text, e.g. "25%"
 
-    bool isEmpty() const { return holders.isEmpty() && offline.isEmpty() && limit < 0; }
+    bool isEmpty() const { return holders.isEmpty() && offline.isEmpty() && limit < 0 && maxOffline.isEmpty(); }
     // "slots held by web-1, web-3; web-5 critical: http; max_offline 2"
     QString describe() const;
 

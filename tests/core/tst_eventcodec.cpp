@@ -24,6 +24,11 @@ private Q_SLOTS:
         node.wait.limit = 1;
         node.wait.maxOffline = QStringLiteral("1");
         QTest::newRow("node.state") << node;
+        // Found by tests/fuzz/fuzz_domain_codecs: a wait that only knows max_offline was dropped on encoding.
+        JobEvent onlyMaxOffline = node;
+        onlyMaxOffline.wait = WaitInfo {};
+        onlyMaxOffline.wait.maxOffline = QStringLiteral("1");
+        QTest::newRow("node.state, wait with only max_offline") << onlyMaxOffline;
 
         JobEvent log;
         log.type = JobEvent::Type::NodeLog;

@@ -200,7 +200,9 @@ Result<void> SqlJobStore::open()
         if (query.hasQueryItem(QStringLiteral("host")))
             host = query.queryItemValue(QStringLiteral("host"), QUrl::FullyDecoded);
         db.setHostName(host);
-        if (m_url.port() > 0)
+        if (query.hasQueryItem(QStringLiteral("port")))
+            db.setPort(query.queryItemValue(QStringLiteral("port")).toInt());
+        else if (m_url.port() > 0)
             db.setPort(m_url.port());
         db.setDatabaseName(m_url.path(QUrl::FullyDecoded).mid(1));
         db.setUserName(m_url.userName(QUrl::FullyDecoded));

@@ -51,7 +51,7 @@ QByteArray EventStreamHub::frame(const StoredEvent &e)
 
 void EventStreamHub::appendToRing(const StoredEvent &e)
 {
-    m_ring.push_back(e);
+    m_ring.push_back(Framed { e.seq, e.jobId, frame(e) });
     while (int(m_ring.size()) > m_options.ringCapacity)
         m_ring.pop_front();
 }
@@ -157,11 +157,17 @@ void EventStreamHub::pump(Client *c)
         if (!m_ring.empty() && c->cursor + 1 >= m_ring.front().seq) {
             // Binary search the ring for the first event after the cursor.
             auto it = std::upper_bound(m_ring.begin(), m_ring.end(), c->cursor,
-                                       [](quint64 seq, const StoredEvent &e) { return seq < e.seq; });
-            for (; it != m_ring.end() && out.size() < 256 * 1024; ++it) {
-                if (c->jobFilter == 0 || it->jobId == c->jobFilter)
-                    out += frame(*it);
+                                       [](quint64 seq, const Framed &e) { return seq < e.seq; });
+            if (c->jobFilter == 0 && it != m_ring.end() && std::next(it) == m_ring.end()) {
+                // The common live case, one new event: hand over the shared frame without copying it.
+                out = it->frame;
                 c->cursor = it->seq;
+            } else {
+                for (; it != m_ring.end() && out.size() < 256 * 1024; ++it) {
+                    if (c->jobFilter == 0 || it->jobId == c->jobFilter)
+                        out += it->frame;
+                    c->cursor = it->seq;
+                }
             }
         } else {
             auto page = m_store->eventsAfter(c->cursor, c->jobFilter, 500);

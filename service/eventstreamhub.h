@@ -68,7 +68,13 @@ private:
     Metrics *m_metrics;
     Options m_options;
     quint64 m_lastSeq = 0;
-    std::deque<StoredEvent> m_ring;
+    struct Framed
+    {
+        quint64 seq;
+        qint64 jobId;
+        QByteArray frame; // "id: …\ndata: …\n\n", built once and shared by every client
+    };
+    std::deque<Framed> m_ring;
     QHash<HttpConnection *, Client *> m_clients;
     QTimer m_heartbeat;
     QTimer m_poll;

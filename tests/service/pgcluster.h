@@ -19,10 +19,13 @@ class PgCluster
 {
 public:
     static QString binDir() { return QStringLiteral("/usr/lib/postgresql/15/bin"); }
-    static bool available() { return QFile::exists(binDir() + "/initdb") && QFile::exists(binDir() + "/pg_ctl"); }
+    static bool available()
+    {
+        return QFile::exists(binDir() + QStringLiteral("/initdb")) && QFile::exists(binDir() + QStringLiteral("/pg_ctl"));
+    }
 
     PgCluster()
-        : m_dir(QDir::tempPath() + "/baton-pg-XXXXXX")
+        : m_dir(QDir::tempPath() + QStringLiteral("/baton-pg-XXXXXX"))
     {
     }
     ~PgCluster() { stop(); }
@@ -30,18 +33,22 @@ public:
     bool start()
     {
         if (!available() || !m_dir.isValid()) {
-            m_error = "PostgreSQL binaries not found in " + binDir();
+            m_error = QStringLiteral("PostgreSQL binaries not found in ") + binDir();
             return false;
         }
         m_port = 20000 + int(QRandomGenerator::global()->bounded(20000));
         QFile::setPermissions(m_dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
                                                 | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther);
-        if (::geteuid() == 0 && !run({ "chown", "postgres", m_dir.path() }))
+        const QString data = m_dir.path() + QStringLiteral("/data");
+        if (::geteuid() == 0 && !run({ QStringLiteral("chown"), QStringLiteral("postgres"), m_dir.path() }))
             return false;
-        if (!runPg({ binDir() + "/initdb", "-D", m_dir.path() + "/data", "-A", "trust", "-U", "baton", "--no-sync", "-E", "UTF8" }))
+        if (!runPg({ binDir() + QStringLiteral("/initdb"), QStringLiteral("-D"), data, QStringLiteral("-A"), QStringLiteral("trust"),
+                     QStringLiteral("-U"), QStringLiteral("baton"), QStringLiteral("--no-sync"), QStringLiteral("-E"), QStringLiteral("UTF8") }))
             return false;
-        if (!runPg({ binDir() + "/pg_ctl", "-D", m_dir.path() + "/data", "-w", "-l", m_dir.path() + "/server.log", "-o",
-                     QStringLiteral("-k %1 -p %2 -c listen_addresses='' -c fsync=off").arg(m_dir.path()).arg(m_port), "start" }))
+        if (!runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), data, QStringLiteral("-w"), QStringLiteral("-l"),
+                     m_dir.path() + QStringLiteral("/server.log"), QStringLiteral("-o"),
+                     QStringLiteral("-k %1 -p %2 -c listen_addresses='' -c fsync=off").arg(m_dir.path()).arg(m_port),
+                     QStringLiteral("start") }))
             return false;
         m_running = true;
         return true;
@@ -50,7 +57,8 @@ public:
     void stop()
     {
         if (m_running)
-            runPg({ binDir() + "/pg_ctl", "-D", m_dir.path() + "/data", "-m", "immediate", "-w", "stop" });
+            runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), m_dir.path() + QStringLiteral("/data"), QStringLiteral("-m"),
+                    QStringLiteral("immediate"), QStringLiteral("-w"), QStringLiteral("stop") });
         m_running = false;
     }
 
@@ -65,7 +73,7 @@ private:
         p.setProcessChannelMode(QProcess::MergedChannels);
         p.start(cmd.first(), cmd.mid(1));
         if (!p.waitForFinished(60000) || p.exitCode() != 0) {
-            m_error = cmd.join(' ') + ": " + QString::fromLocal8Bit(p.readAll()).right(1000);
+            m_error = cmd.join(u' ') + QStringLiteral(": ") + QString::fromLocal8Bit(p.readAll()).right(1000);
             return false;
         }
         return true;
@@ -73,7 +81,7 @@ private:
     bool runPg(const QStringList &cmd)
     {
         if (::geteuid() == 0)
-            return run(QStringList { "runuser", "-u", "postgres", "--" } + cmd);
+            return run(QStringList { QStringLiteral("runuser"), QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--") } + cmd);
         return run(cmd);
     }
 

@@ -990,6 +990,8 @@ Result<CancelOutcome> JobManager::cancelJob(qint64 jobId, const CancelOptions &o
     ActiveJob *a = m_jobs.value(jobId);
     if (!a) {
         BATON_TRY(existing, job(jobId));
+        if (!isTerminal(existing.state))
+            return fail(Error::Kind::Conflict, QStringLiteral("job %1 is run by another service instance; send the cancel there").arg(jobId));
         return fail(Error::Kind::Conflict, QStringLiteral("job %1 already finished (%2)").arg(jobId).arg(toWire(existing.state)));
     }
     const qint64 now = Timestamps::nowMs();

@@ -260,6 +260,50 @@ private Q_SLOTS:
         checkAlive();
     }
 
+    void mutatedRequestsNeverHurtTheServer()
+    {
+        // Deterministic mutations of valid requests: flipped bytes, cut-offs, duplicated spans. Every answer
+        // must be a well-formed HTTP status line or a closed connection, and the server must live on.
+        const QList<QByteArray> seeds{
+            "PUT /v1/kv/m/a?cas=0&flags=7 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
+            "GET /v1/health/service/web?passing&index=3&wait=10ms&filter=Service.Port%20%3D%3D%2080 HTTP/1.1\r\nHost: x\r\n\r\n",
+            "PUT /v1/txn HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1a\r\n[{\"KV\":{\"Verb\":\"get\",\"Key\":\"a\"}}]\r\n0\r\n\r\n",
+            "PUT /v1/session/create HTTP/1.1\r\nHost: x\r\nContent-Length: 27\r\n\r\n{\"TTL\":\"10s\",\"LockDelay\":5}",
+        };
+        quint32 state = 12345;
+        auto next = [&state] {
+            state = state * 1664525u + 1013904223u;
+            return state >> 8;
+        };
+        for (int round = 0; round < 80; ++round) {
+            QByteArray req = seeds[round % seeds.size()];
+            const int edits = 1 + int(next() % 4);
+            for (int e = 0; e < edits; ++e) {
+                const int pos = int(next() % quint32(req.size()));
+                switch (next() % 4) {
+                case 0:
+                    req[pos] = char(next() & 0xff);
+                    break;
+                case 1:
+                    req.truncate(pos);
+                    break;
+                case 2:
+                    req.insert(pos, req.mid(pos, int(next() % 64)));
+                    break;
+                default:
+                    req.remove(pos, int(next() % 8));
+                    break;
+                }
+                if (req.isEmpty())
+                    req = "X";
+            }
+            bool closed = false;
+            const QByteArray got = raw(req + "\r\n\r\n", 700, &closed);
+            QVERIFY2(got.isEmpty() || got.startsWith("HTTP/1.1 "), got.left(60).constData());
+        }
+        checkAlive();
+    }
+
     void perClientConnectionLimit()
     {
         std::vector<std::unique_ptr<QTcpSocket>> held;

@@ -79,7 +79,7 @@ CapacityBudget CapacityBudget::compute(const ServiceBudget &budget, qint64 thisJ
         out.offline << o;
     }
     std::sort(out.offline.begin(), out.offline.end(), [](const Offline &a, const Offline &b) {
-        return a.cause != b.cause ? a.cause < b.cause : a.node < b.node;
+        return a.cause != b.cause ? a.cause < b.cause : TimelineModel::nodeLess(a.node, b.node);
     });
 
     for (const BudgetRun &r : runs) {
@@ -90,7 +90,7 @@ CapacityBudget CapacityBudget::compute(const ServiceBudget &budget, qint64 thisJ
         out.queue << Waiting { r.node, r.jobId, r.sinceMs, thisJobId != 0 && r.jobId == thisJobId };
     }
     std::sort(out.queue.begin(), out.queue.end(), [](const Waiting &a, const Waiting &b) {
-        return a.sinceMs != b.sinceMs ? a.sinceMs < b.sinceMs : a.node < b.node;
+        return a.sinceMs != b.sinceMs ? a.sinceMs < b.sinceMs : TimelineModel::nodeLess(a.node, b.node);
     });
     return out;
 }

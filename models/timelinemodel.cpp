@@ -11,8 +11,10 @@ namespace Baton {
 
 namespace {
 
+} // namespace
+
 // web-2 before web-10: digit runs compare by value, everything else by character.
-bool naturalLess(const QString &a, const QString &b)
+bool TimelineModel::nodeLess(const QString &a, const QString &b)
 {
     qsizetype i = 0;
     qsizetype j = 0;
@@ -52,6 +54,8 @@ bool naturalLess(const QString &a, const QString &b)
     return a < b;
 }
 
+namespace {
+
 bool laneLess(const TimelineLane &x, const TimelineLane &y)
 {
     // Nodes named without a service go last.
@@ -59,7 +63,7 @@ bool laneLess(const TimelineLane &x, const TimelineLane &y)
         return !x.service.isEmpty();
     if (x.service != y.service)
         return x.service < y.service;
-    return naturalLess(x.node, y.node);
+    return TimelineModel::nodeLess(x.node, y.node);
 }
 
 template<typename Vec>

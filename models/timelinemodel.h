@@ -90,6 +90,9 @@ public:
     explicit TimelineModel(QObject *parent = nullptr);
     ~TimelineModel() override;
 
+    // Node names in natural order: web-2 before web-10 (the order of lanes, and of node lists elsewhere).
+    static bool nodeLess(const QString &a, const QString &b);
+
     // --- Feeding ---------------------------------------------------------------------------------------------
 
     // Replaces the model's picture of the job by this snapshot (GET /v1/jobs/{id} or job.created). Queued events

@@ -1,16 +1,25 @@
 // Renders the timeline, chart, gauge and wall display offscreen into PNG/SVG files from synthetic but
 // realistic jobs, for docs and for looking at what the painters draw.
 //   QT_QPA_PLATFORM=offscreen timeline_snapshots --out DIR
+#include "models/capacitybudget.h"
+#include "models/capacityhistory.h"
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
+#include "widgets/budgetgauge.h"
+#include "widgets/chart.h"
+#include "widgets/chartcapacity.h"
 #include "widgets/theme.h"
 #include "widgets/timelinepainter.h"
+
+#include <QVBoxLayout>
+#include <QWidget>
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QImage>
 #include <QPainter>
+#include <QSet>
 
 #include <cstdio>
 
@@ -102,6 +111,81 @@ int main(int argc, char **argv)
         tp.setNow(bigEnd);
         tp.setRange(p.start, bigEnd);
         ok = renderPainter(tp, QSize(1920, 1080), 1.0, QDir(out).filePath(QStringLiteral("timeline-5000-lanes.png"))) && ok;
+    }
+    for (const bool dark : { false, true }) {
+        // Budget gauges: a rolling service, a frozen one, one over budget because of a failing check.
+        const Theme theme = dark ? Theme::dark() : Theme::light();
+        QWidget panel;
+        panel.setAutoFillBackground(true);
+        panel.setPalette(theme.palette());
+        auto *layout = new QVBoxLayout(&panel);
+        ServiceBudget web;
+        web.service = QStringLiteral("web");
+        web.maxOffline = MaxOffline::percent(25);
+        web.instances = 12;
+        web.holders = QStringList { QStringLiteral("web-3"), QStringLiteral("web-4") };
+        web.offline = { { QStringLiteral("web-3"), QStringLiteral("maintenance: baton job 42 by alice") },
+            { QStringLiteral("web-11"), QStringLiteral("critical: http") } };
+        const QList<BudgetRun> runs { { 42, QStringLiteral("web-3"), QStringLiteral("web"), NodeRunState::InMaintenance, p.start, false },
+            { 43, QStringLiteral("web-4"), QStringLiteral("web"), NodeRunState::Verifying, p.start, false },
+            { 42, QStringLiteral("web-5"), QStringLiteral("web"), NodeRunState::WaitingForSlot, p.start + 1, false },
+            { 42, QStringLiteral("web-6"), QStringLiteral("web"), NodeRunState::WaitingForSlot, p.start + 2, false },
+            { 43, QStringLiteral("web-7"), QStringLiteral("web"), NodeRunState::WaitingForSlot, p.start + 3, false } };
+        ServiceBudget db;
+        db.service = QStringLiteral("db");
+        db.maxOffline = MaxOffline::freeze();
+        db.instances = 3;
+        ServiceBudget api;
+        api.service = QStringLiteral("api");
+        api.maxOffline = MaxOffline::count(1);
+        api.instances = 6;
+        api.holders = QStringList { QStringLiteral("api-2") };
+        api.offline = { { QStringLiteral("api-2"), QStringLiteral("maintenance: baton job 42") },
+            { QStringLiteral("api-5"), QStringLiteral("maintenance: kernel upgrade (bob)") } };
+        for (const auto &[b, job] : { std::pair { web, qint64(42) }, std::pair { db, qint64(42) }, std::pair { api, qint64(42) } }) {
+            auto *g = new BudgetGauge(&panel);
+            g->setTheme(theme);
+            g->setBudget(CapacityBudget::compute(b, job, runs + QList<BudgetRun> { { 42, QStringLiteral("api-2"), QStringLiteral("api"), NodeRunState::InMaintenance, p.start, false } }));
+            layout->addWidget(g);
+        }
+        panel.resize(420, panel.sizeHint().height());
+        QImage img(panel.size(), QImage::Format_ARGB32_Premultiplied);
+        panel.render(&img);
+        const QString path = QDir(out).filePath(dark ? QStringLiteral("gauges-dark.png") : QStringLiteral("gauges-light.png"));
+        ok = img.save(path) && ok;
+        std::printf("wrote %s\n", qPrintable(path));
+    }
+    {
+        // Capacity of "web" while the simulated job rolls through it.
+        CapacityHistory history(QStringLiteral("web"));
+        QSet<QString> inMaintenance;
+        for (const JobEvent &e : TimelineFixtures::rollingEvents(p)) {
+            if (e.type != JobEvent::Type::NodeState || !e.node.startsWith(QStringLiteral("web")))
+                continue;
+            if (e.nodeState == NodeRunState::InMaintenance || e.nodeState == NodeRunState::Verifying)
+                inMaintenance.insert(e.node);
+            else
+                inMaintenance.remove(e.node);
+            CapacitySample s;
+            s.atMs = e.atMs;
+            s.instances = p.nodesPerService + 1;
+            s.critical = 1; // web-11 fails its check the whole time
+            s.inMaintenance = int(inMaintenance.size());
+            s.inService = s.instances - s.inMaintenance - s.critical;
+            s.limit = p.maxOffline;
+            history.addSample(s);
+        }
+        ChartCapacity chart;
+        chart.setClock([end] { return end + 30'000; });
+        chart.setWindow(end + 60'000 - p.start);
+        chart.setHistory(&history);
+        chart.resize(900, 360);
+        chart.chart()->flush();
+        QImage img(chart.size(), QImage::Format_ARGB32_Premultiplied);
+        chart.render(&img);
+        const QString path = QDir(out).filePath(QStringLiteral("capacity-chart.png"));
+        ok = img.save(path) && ok;
+        std::printf("wrote %s\n", qPrintable(path));
     }
     return ok ? 0 : 1;
 }

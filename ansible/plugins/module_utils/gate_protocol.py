@@ -42,7 +42,8 @@ _MAX_CAS_TRIES = 50
 
 class GateConfig:
     def __init__(self, service, node=None, prefix="baton/", job_id="", operator="", reason="",
-                 maintenance="service", service_ids=None, wait=30.0, health_timeout=300.0, check_mode=False):
+                 maintenance="service", service_ids=None, wait=30.0, health_timeout=300.0, check_mode=False,
+                 report_after=0.0):
         if not valid_name(service):
             raise GateError("service %r is not a valid Consul service name for Baton (letters, digits, '.', '_', "
                             "'-'; no slashes)" % (service,))
@@ -60,6 +61,9 @@ class GateConfig:
         self.service_ids = list(service_ids) if service_ids else None
         self.wait = max(0.0, float(wait))
         self.health_timeout = max(0.0, float(health_timeout))
+        # An attempt that has waited this long answers `waiting` as soon as its reason changes, so the reason a
+        # console shows stays current without many short attempts (each attempt is a new module process).
+        self.report_after = max(0.0, float(report_after))
         self.check_mode = bool(check_mode)
 
 
@@ -103,8 +107,11 @@ class Gate:
 
     @property
     def node(self):
+        return self.resolve_node(self.clock() + _STEP_RETRY_SECONDS)
+
+    def resolve_node(self, deadline):
         if self._node is None:
-            doc = self._retry(lambda: self.client.agent_self(), self.clock() + _STEP_RETRY_SECONDS)
+            doc = self._retry(lambda: self.client.agent_self(), deadline)
             name = None
             if isinstance(doc, dict) and isinstance(doc.get("Config"), dict):
                 name = doc["Config"].get("NodeName")
@@ -364,9 +371,16 @@ class Gate:
 
     def enter(self):
         cfg = self.cfg
-        deadline = self.clock() + cfg.wait
+        started = self.clock()
+        deadline = started + cfg.wait
         bucket = TokenBucket(capacity=10, per_second=10.0, clock=self.clock, sleep=self.sleep)
-        node = self.node
+        first_why = None  # the wait reason this attempt started with (see report_after)
+        try:
+            node = self.resolve_node(max(deadline, started + 1.0))
+        except ConsulError as e:
+            if not e.transient:
+                raise
+            return self.result("waiting", None, reason="cannot reach the Consul agent: %s" % e)
         pending = None  # a session this run created that is not (yet) a holder
         note = ""  # why the last try backed off
         entered = False
@@ -402,9 +416,15 @@ class Gate:
                         why = "waiting for a slot: %s" % b.describe_for(node)
                         if cfg.check_mode:
                             return self.result("waiting", st, reason="check mode: would wait; " + why)
-                        remaining = deadline - self.clock()
-                        if remaining <= 0:
+                        now = self.clock()
+                        remaining = deadline - now
+                        if first_why is None:
+                            first_why = why
+                        report = cfg.report_after > 0 and why != first_why
+                        if remaining <= 0 or (report and now - started >= cfg.report_after):
                             return self.result("waiting", st, reason=why + ("; last try: %s" % note if note else ""))
+                        if report:
+                            remaining = min(remaining, started + cfg.report_after - now)
                         self._wait_for_change(st, remaining)
                         continue
                     if cfg.check_mode:

@@ -97,6 +97,13 @@ options:
     description: For C(entered), how long one attempt blocks waiting for a slot before answering C(waiting).
     type: float
     default: 30
+  report_after:
+    description:
+      - For C(entered), once an attempt has waited this many seconds it answers C(waiting) as soon as the reason
+        it would give changes (other holders, offline peers, max_offline), instead of only when I(wait) runs out.
+        This keeps the reason an operator sees current. 0 turns it off.
+    type: float
+    default: 0
   health_timeout:
     description: For C(left), how long to wait for the node's checks to pass.
     type: float
@@ -224,13 +231,14 @@ def main():
             service_id=dict(type="list", elements="str"),
             wait=dict(type="float", default=30.0),
             health_timeout=dict(type="float", default=300.0),
+            report_after=dict(type="float", default=0.0),
             jitter=dict(type="float", default=0.0),
             request_timeout=dict(type="float", default=10.0),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    for name in ("wait", "health_timeout", "jitter", "request_timeout"):
+    for name in ("wait", "health_timeout", "jitter", "request_timeout", "report_after"):
         if p[name] < 0:
             module.fail_json(msg="%s must not be negative" % name)
     if p["request_timeout"] <= 0:
@@ -262,6 +270,7 @@ def main():
             wait=p["wait"],
             health_timeout=p["health_timeout"],
             check_mode=module.check_mode,
+            report_after=p["report_after"],
         )
     except (ConsulError, GateError) as e:
         module.fail_json(msg=str(e))

@@ -346,3 +346,24 @@ def test_many_nodes_never_exceed_the_budget(dc):
         check(dc)
     assert max(observed) <= 3
     assert len(dc.maintenance_nodes()) == 3
+
+
+def test_report_after_answers_when_the_reason_changes(dc):
+    gate(dc, "web-1").enter()
+    # While web-2 waits, web-5 fails: the reason changes, and after report_after the attempt says so instead
+    # of blocking for the whole wait.
+    dc.on_wait = lambda d: (setattr(d, "on_wait", None), d.set_check("web-5", "service:web", "critical"))
+    started = dc.clock()
+    r = gate(dc, "web-2", wait=60, report_after=3).enter()
+    assert r["gate"]["state"] == "waiting"
+    assert "web-5 critical: http" in r["gate"]["reason"]
+    assert dc.clock() - started <= 3.0 + 1e-6
+
+
+def test_without_report_after_an_attempt_waits_its_whole_wait(dc):
+    gate(dc, "web-1").enter()
+    dc.on_wait = lambda d: (setattr(d, "on_wait", None), d.set_check("web-5", "service:web", "critical"))
+    started = dc.clock()
+    r = gate(dc, "web-2", wait=60).enter()
+    assert r["gate"]["state"] == "waiting"
+    assert dc.clock() - started >= 60.0

@@ -248,6 +248,32 @@ private Q_SLOTS:
         QVERIFY2(ms(t.done - start) >= 400, "another session's creation ended the wait");
     }
 
+    void defaultWaitAndCapFollowTheKnobs()
+    {
+        // The real defaults (5m, cap 10m) are the knobs' defaults; shortened here so the rule can be watched.
+        ConsulSimFixture local;
+        QVERIFY2(local.start({ { "nodes", json::array({ ConsulSimFixture::node("n1") }) },
+                               { "timing", { { "default_query_time", "300ms" }, { "max_query_time", "2500ms" } } } }),
+                 qPrintable(local.errorString()));
+        local.request("PUT", "n1", "/v1/kv/k", "1");
+        const quint64 idx = index(local.request("GET", "n1", "/v1/kv/k"));
+        auto timed = [&](const QString &query) {
+            QElapsedTimer t;
+            t.start();
+            const Reply r = local.request("GET", "n1", QString("/v1/kv/k?index=%1").arg(idx) + query);
+            return std::make_pair(r.status, t.elapsed());
+        };
+        auto [s1, noWait] = timed("");
+        QCOMPARE(s1, 200);
+        QVERIFY2(noWait >= 300 && noWait < 300 + 300 / 16 + 2000, qPrintable(QString::number(noWait)));
+        auto [s2, zeroWait] = timed("&wait=0s"); // zero or negative means the default
+        QCOMPARE(s2, 200);
+        QVERIFY2(zeroWait >= 300 && zeroWait < 2500, qPrintable(QString::number(zeroWait)));
+        auto [s3, capped] = timed("&wait=10m");
+        QCOMPARE(s3, 200);
+        QVERIFY2(capped >= 2500 && capped < 2500 + 2500 / 16 + 3000, qPrintable(QString::number(capped)));
+    }
+
     void badWaitAndIndex()
     {
         Reply r = sim.request("GET", "web-1", "/v1/kv/x?wait=5");

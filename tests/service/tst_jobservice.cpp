@@ -19,6 +19,8 @@ private Q_SLOTS:
     void forceCancelKillsAndKeepsMaintenanceThenRelease();
     void failedNodeHaltsAdmissionAndRelaunchRunsOnlyIt();
     void killedServiceLeavesNoGhostAfterRestart();
+    void sigtermDrainsAndHandsQueuedNodesToTheNextStart();
+    void nodeTimeoutStopsTheRun();
 };
 
 void TstJobService::jobSucceedsWithEveryTransitionRecorded()
@@ -310,6 +312,56 @@ void TstJobService::killedServiceLeavesNoGhostAfterRestart()
         return j["nodes"][0]["state"] != "queued";
     }, 20000);
     QVERIFY(!transitionStates(nj["nodes"][0]).contains("waiting_for_node"));
+}
+
+void TstJobService::sigtermDrainsAndHandsQueuedNodesToTheNextStart()
+{
+    ConsulSimFixture sim;
+    QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
+    ServiceFixture svc;
+    // One runner: the second node stays queued behind the first, which is in maintenance when SIGTERM comes.
+    QVERIFY2(svc.start(serviceOptions(sim, { "--max-runners", "1" })), qPrintable(svc.errorString()));
+    QVERIFY(setMaxOffline(sim, "2"));
+    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 3 } }));
+    QCOMPARE(launched.status, 201);
+    const qint64 id = launched.json()["id"].get<qint64>();
+    QString running;
+    QString queued;
+    svc.waitForJobWhere(id, [&](const json &j) {
+        running.clear();
+        queued.clear();
+        for (const auto &n : j["nodes"]) {
+            if (n["state"] == "in_maintenance")
+                running = S(n["node"]);
+            if (n["state"] == "queued" && S(n["reason"]).contains("free runner"))
+                queued = S(n["node"]);
+        }
+        return !running.isEmpty() && !queued.isEmpty();
+    });
+    QVERIFY2(!running.isEmpty() && !queued.isEmpty(), "one node in maintenance, one waiting for the runner");
+    QCOMPARE(svc.stop(60000), 0); // SIGTERM: the running node finishes, then the service exits cleanly
+    QVERIFY(svc.strayProcesses().isEmpty());
+    QVERIFY2(svc.restart(), qPrintable(svc.errorString()));
+    const json done = svc.waitForJob(id);
+    QCOMPARE(S(done["state"]), QStringLiteral("succeeded"));
+    QVERIFY(!transitionStates(*nodeOf(done, running)).contains("failed"));
+    QCOMPARE(S((*nodeOf(done, queued))["state"]), QStringLiteral("succeeded"));
+}
+
+void TstJobService::nodeTimeoutStopsTheRun()
+{
+    ConsulSimFixture sim;
+    QVERIFY2(sim.start(webDatacenter(1)), qPrintable(sim.errorString()));
+    ServiceFixture svc;
+    QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
+    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }, { { "node_timeout_s", 6 } }));
+    QCOMPARE(launched.status, 201);
+    const json done = svc.waitForJob(launched.json()["id"].get<qint64>(), 40000);
+    QCOMPARE(S(done["state"]), QStringLiteral("failed"));
+    QCOMPARE(S(done["nodes"][0]["state"]), QStringLiteral("timed_out"));
+    QVERIFY(S(done["nodes"][0]["reason"]).contains("node timeout of 6 s"));
+    QVERIFY(done["nodes"][0]["maintenance_left_on"] == true);
+    QVERIFY(noStraysWithin(svc, 10000));
 }
 
 QTEST_GUILESS_MAIN(TstJobService)

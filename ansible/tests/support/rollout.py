@@ -26,7 +26,8 @@ class Run:
         ev = {"baton_job_id": "1", "baton_operator": "tester", "baton_service": fleet.service,
               "baton_node": node, "baton_consul_http_addr": fleet.agents[node], "baton_jitter": 0.2}
         ev.update(extra_vars or {})
-        args = [ANSIBLE_PLAYBOOK, "-i", inv, "--limit", node, os.path.join(PLAYBOOKS, playbook), "-e", json.dumps(ev)]
+        playbook_path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS, playbook)
+        args = [ANSIBLE_PLAYBOOK, "-i", inv, "--limit", node, playbook_path, "-e", json.dumps(ev)]
         if check:
             args.append("--check")
         if os.path.exists(self.events_path):

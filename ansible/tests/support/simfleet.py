@@ -192,7 +192,7 @@ class Fleet:
     """N nodes of one service, each with a demo app checked by consul-sim over HTTP."""
 
     def __init__(self, workdir, nodes=3, service="web", max_offline=None, check_interval="200ms", extra_kv=None,
-                 acl=None):
+                 acl=None, fault_check=False):
         self.workdir = str(workdir)
         self.service = service
         self.names = ["%s-%d" % (service, i) for i in range(1, nodes + 1)]
@@ -201,6 +201,9 @@ class Fleet:
         self.check_interval = check_interval
         self.extra_kv = extra_kv or {}
         self.acl = acl
+        # A second check on each instance that only /_sim/check changes: a test makes an instance fail by
+        # itself (a "peer going critical") without touching its app.
+        self.fault_check = fault_check
         self.sim = None
 
     def __enter__(self):
@@ -219,13 +222,15 @@ class Fleet:
             app.start()
         nodes = []
         for n in self.names:
+            checks = [{"id": "%s-http" % self.service, "name": "http",
+                       "http": "http://127.0.0.1:%d/health" % self.apps[n].port,
+                       "interval": self.check_interval, "timeout": "1s", "status": "passing"}]
+            if self.fault_check:
+                checks.append({"id": "fault", "name": "fault", "status": "passing"})
             nodes.append({
                 "name": n, "address": "127.0.0.1", "http": "127.0.0.1:0",
                 "services": [{"id": self.service, "name": self.service, "port": self.apps[n].port,
-                              "checks": [{"id": "%s-http" % self.service, "name": "http",
-                                          "http": "http://127.0.0.1:%d/health" % self.apps[n].port,
-                                          "interval": self.check_interval, "timeout": "1s",
-                                          "status": "passing"}]}],
+                              "checks": checks}],
             })
         kv = dict(self.extra_kv)
         if self.max_offline is not None:

@@ -342,6 +342,8 @@ void ConsoleSession::loadHistory()
             return;
         }
         m_nextCursor = page->nextCursor;
+        // The page reflects everything up to page->seq: a reconnect of the stream resumes from there at least.
+        m_stream->setResumePoint(page->seq);
         if (!m_historyLoaded) {
             m_jobs->replaceHistory(page->jobs, !page->nextCursor.isEmpty());
             m_historyLoaded = true;

@@ -273,6 +273,8 @@ quint32 JobListModel::storeJob(const Job &job)
     fillRow(m_rows.back(), job);
     m_rows.back().pending = true;
     m_byId.insert(job.id, index);
+    if (!m_signalledState.contains(job.id))
+        m_signalledState.insert(job.id, job.state);
     learnNodes(job);
     m_pendingInserts.push_back(index);
     noteActivity(index);
@@ -457,8 +459,6 @@ void JobListModel::appendHistory(const QList<Job> &olderPage, bool hasMore)
 {
     for (const Job &job : olderPage)
         upsertJob(job);
-    for (const Job &job : olderPage)
-        m_signalledState.insert(job.id, job.state);
     flush();
     m_hasMore = hasMore;
 }
@@ -584,6 +584,9 @@ void JobListModel::flush()
     // 1. New jobs: one block at the top in the default order (new ids are the largest); otherwise one block per
     //    distinct position, inserted bottom-up so earlier positions stay valid.
     std::vector<quint32> toShow;
+    // Every row that changed, shown or filtered out: notifications do not depend on the filter.
+    std::vector<quint32> touched(m_pendingInserts.begin(), m_pendingInserts.end());
+    touched.insert(touched.end(), m_dirty.begin(), m_dirty.end());
     for (quint32 i : m_pendingInserts) {
         Row &r = m_rows[i];
         r.pending = false;
@@ -591,8 +594,6 @@ void JobListModel::flush()
         r.shown = false;
         if (passes(r))
             toShow.push_back(i);
-        if (!m_signalledState.contains(r.id))
-            m_signalledState.insert(r.id, r.state);
     }
     m_pendingInserts.clear();
 
@@ -678,7 +679,7 @@ void JobListModel::flush()
     }
 
     // 3. Notifications, after the views know.
-    for (quint32 i : changed) {
+    for (quint32 i : touched) {
         const Row &r = m_rows[i];
         const JobState before = m_signalledState.value(r.id, r.state);
         if (before != r.state) {
@@ -686,7 +687,7 @@ void JobListModel::flush()
             Q_EMIT jobStateChanged(r.id, before, r.state);
         }
     }
-    for (quint32 i : changed) {
+    for (quint32 i : touched) {
         const Row &r = m_rows[i];
         if (r.halted && !m_signalledState.contains(-r.id)) {
             m_signalledState.insert(-r.id, r.state); // a negative id marks "halt signalled"

@@ -97,6 +97,12 @@ void EventStream::reconnectNow()
     connectNow();
 }
 
+void EventStream::setResumePoint(quint64 seq)
+{
+    if (seq > m_lastSeq)
+        m_lastSeq = seq;
+}
+
 int EventStream::retryInMs() const
 {
     return m_state == State::Waiting && m_retryTimer->isActive() ? m_retryTimer->remainingTime() : -1;
@@ -280,6 +286,10 @@ void EventStream::handle(const SseEvent &sse, QList<JobEvent> &batch)
     switch (e.type) {
     case JobEvent::Type::Heartbeat:
         ++m_stats.heartbeats;
+        // A connection opened without a resume point learns it from the first heartbeat: every event up to the
+        // newest sequence was sent before it (the stream is ordered), so a reconnect can resume from there.
+        if (m_lastSeq == 0 && m_options.jobFilter == 0)
+            m_lastSeq = e.seq;
         if (!m_deliveredOnThisConnection) {
             m_deliveredOnThisConnection = true;
             m_backoff.reset();

@@ -80,6 +80,9 @@ public:
     void stop();
     // Drops the current connection and reconnects at once, resuming after the last delivered event.
     void reconnectNow();
+    // The consumer has everything up to `seq` from elsewhere (a snapshot that says which event it reflects): a
+    // later reconnect resumes after it, and events at or below it are dropped as repeats. Never moves backwards.
+    void setResumePoint(quint64 seq);
 
     State state() const { return m_state; }
     quint64 lastSeq() const { return m_lastSeq; }

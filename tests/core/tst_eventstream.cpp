@@ -323,6 +323,33 @@ private Q_SLOTS:
         QCOMPARE(m_service->requestCount("GET", "/v1/events"), before);
     }
 
+    // A connection opened without Last-Event-ID learns where it stands from the first heartbeat, so events that
+    // happen while it reconnects are replayed, not lost.
+    void firstHeartbeatSetsTheResumePoint()
+    {
+        for (int i = 0; i < 3; ++i)
+            m_service->publish(nodeEvent(1, "web-1", NodeRunState::Starting)); // before the console connected
+        startStream(options());
+        QCOMPARE(m_stream->lastSeq(), quint64(0));
+        m_service->sendHeartbeat();
+        QTRY_COMPARE(m_stream->lastSeq(), quint64(3));
+        QSignalSpy live(m_stream, &EventStream::connected);
+        m_service->dropStreams();
+        m_service->publish(nodeEvent(1, "web-2", NodeRunState::Starting));
+        QVERIFY(live.wait(5000));
+        QTRY_COMPARE(m_received.size(), 1);
+        QCOMPARE(m_received[0].seq, quint64(4));
+        QCOMPARE(m_service->lastEventIdsSeen().last(), QByteArray("3"));
+    }
+
+    void resumePointFromASnapshot()
+    {
+        startStream(options());
+        m_stream->setResumePoint(7);
+        m_stream->setResumePoint(5); // never backwards
+        QCOMPARE(m_stream->lastSeq(), quint64(7));
+    }
+
     void jobFilterIsSentAndHolesAreExpected()
     {
         EventStream::Options o = options();

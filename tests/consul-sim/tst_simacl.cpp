@@ -75,6 +75,10 @@ private Q_SLOTS:
         QCOMPARE(r.status, 403);
         QCOMPARE(r.body, sample("error-403-unknown-token.txt"));
         QCOMPARE(r.header("X-Consul-Default-Acl-Policy"), QByteArray("deny"));
+        // The token is resolved where Consul resolves it, at the RPC: local validation answers first.
+        QCOMPARE(req("GET", "/v1/kv/", { { "X-Consul-Token", "no-such-token" } }).body, QByteArray("Missing key name"));
+        QCOMPARE(req("GET", "/v1/kv/x?index=zz", { { "X-Consul-Token", "no-such-token" } }).body,
+            QByteArray("Invalid index"));
     }
 
     void tokenSources()

@@ -253,8 +253,8 @@ private Q_SLOTS:
         // The real defaults (5m, cap 10m) are the knobs' defaults; shortened here so the rule can be watched.
         ConsulSimFixture local;
         QVERIFY2(local.start({ { "nodes", json::array({ ConsulSimFixture::node("n1") }) },
-                               { "timing", { { "default_query_time", "300ms" }, { "max_query_time", "2500ms" } } } }),
-                 qPrintable(local.errorString()));
+                     { "timing", { { "default_query_time", "300ms" }, { "max_query_time", "2500ms" } } } }),
+            qPrintable(local.errorString()));
         local.request("PUT", "n1", "/v1/kv/k", "1");
         const quint64 idx = index(local.request("GET", "n1", "/v1/kv/k"));
         auto timed = [&](const QString &query) {

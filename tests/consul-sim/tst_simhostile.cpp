@@ -264,10 +264,12 @@ private Q_SLOTS:
     {
         // Deterministic mutations of valid requests: flipped bytes, cut-offs, duplicated spans. Every answer
         // must be a well-formed HTTP status line or a closed connection, and the server must live on.
-        const QList<QByteArray> seeds{
+        const QList<QByteArray> seeds {
             "PUT /v1/kv/m/a?cas=0&flags=7 HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello",
-            "GET /v1/health/service/web?passing&index=3&wait=10ms&filter=Service.Port%20%3D%3D%2080 HTTP/1.1\r\nHost: x\r\n\r\n",
-            "PUT /v1/txn HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n1a\r\n[{\"KV\":{\"Verb\":\"get\",\"Key\":\"a\"}}]\r\n0\r\n\r\n",
+            "GET /v1/health/service/web?passing&index=3&wait=10ms&filter=Service.Port%20%3D%3D%2080 HTTP/1.1\r\nHost: "
+            "x\r\n\r\n",
+            "PUT /v1/txn HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n1a\r\n[{\"KV\":{\"Verb\":\"get\",\"Key\":\"a\"}}]\r\n0\r\n\r\n",
             "PUT /v1/session/create HTTP/1.1\r\nHost: x\r\nContent-Length: 27\r\n\r\n{\"TTL\":\"10s\",\"LockDelay\":5}",
         };
         quint32 state = 12345;

@@ -244,6 +244,11 @@ private Q_SLOTS:
             QByteArray("Request body(524289 bytes) too large, max size: 524288 bytes. See "
                        "https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size."));
         QCOMPARE(put("/v1/kv/big", QByteArray(512 * 1024, 'y')).body, QByteArray("true"));
+        // Consul looks at the query and the key before the Content-Length.
+        QCOMPARE(put("/v1/kv/big?cas=1&release=x", big).status, 400);
+        QCOMPARE(put("/v1/kv/?cas=1", big).body, QByteArray("Missing key name"));
+        QCOMPARE(put("/v1/kv/big?flags=x", big).status, 500);
+        QCOMPARE(put("/v1/kv/big?index=x", big).body, QByteArray("Invalid index"));
     }
 
     void anyAgentSeesTheSameKv()

@@ -17,7 +17,7 @@ constexpr qsizetype kGzipMinSize = 1400;
 std::uint32_t crc32(const QByteArray &data)
 {
     static const auto table = [] {
-        std::array<std::uint32_t, 256> t{};
+        std::array<std::uint32_t, 256> t {};
         for (std::uint32_t i = 0; i < 256; ++i) {
             std::uint32_t c = i;
             for (int k = 0; k < 8; ++k)
@@ -83,6 +83,12 @@ void Call::reply(HttpResponse response)
     if (m_answered)
         return;
     m_answered = true;
+    if (m_capture) {
+        response.setHeader("X-Consul-Default-Acl-Policy", ctx.acl->defaultPolicyName());
+        response.setHeader("Vary", "Accept-Encoding");
+        *m_capture = std::move(response);
+        return;
+    }
     if (!m_connection)
         return;
     response.setHeader("X-Consul-Default-Acl-Policy", ctx.acl->defaultPolicyName());
@@ -182,7 +188,17 @@ bool Call::parseQueryOptions()
         minIndex = v;
     }
     filter = req.query.get("filter");
-    return resolveToken();
+    return true;
+}
+
+bool Call::rpc()
+{
+    if (datacenter.empty()) {
+        datacenter = req.query.get("dc");
+        if (datacenter.empty())
+            datacenter = ctx.config->datacenter;
+    }
+    return rejectEnterpriseParams() && checkDatacenter() && resolveToken();
 }
 
 bool Call::rejectEnterpriseParams()

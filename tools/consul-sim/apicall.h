@@ -61,10 +61,16 @@ public:
     // A plain-text error body, no trailing newline (Consul's handleErr / HTTPError).
     void replyText(int status, const std::string &text);
 
-    // Consul's s.parse(): dc, token, consistency flags, wait and index. False when an error was already sent.
+    // Consul's s.parse(): dc, consistency flags, wait, index and filter text. False when an error was already
+    // sent. The token is only read here; it is resolved where Consul resolves it, at the RPC (see rpc()).
     bool parseQueryOptions();
-    // Only the token (endpoints that do not call s.parse). False with 403 "ACL not found" already sent.
+    // Resolves the token. False with 403 "ACL not found" already sent.
     bool resolveToken();
+    // What happens when Consul's HTTP handler hands a request to the servers: Enterprise parameters are
+    // refused, another datacenter has no path, the token is resolved. False when an error was already sent.
+    bool rpc();
+    // Makes reply() store the answer instead of sending it (for checks made before a body is read).
+    void captureInto(std::optional<HttpResponse> *slot) { m_capture = slot; }
     // ?ns= and ?partition= are Enterprise; CE answers 400. False when an error was already sent.
     bool rejectEnterpriseParams();
     // A request for another datacenter: 500 "No path to datacenter". False when an error was already sent.
@@ -92,6 +98,7 @@ private:
     QPointer<HttpConnection> m_connection;
     std::uint64_t m_serial;
     bool m_answered = false;
+    std::optional<HttpResponse> *m_capture = nullptr;
 };
 
 using CallPtr = std::shared_ptr<Call>;

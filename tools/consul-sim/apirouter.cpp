@@ -175,6 +175,11 @@ HttpResponse ApiRouter::bodyTooLarge(const HttpRequest &head, std::uint64_t size
     const LimitsConfig &limits = m_ctx.config->limits;
     std::string text;
     if (head.method == "PUT" && startsWith(head.path, "/v1/kv/")) {
+        // Consul checks the query and the key before the Content-Length; keep that order.
+        auto call = std::make_shared<Call>(m_ctx, nullptr, nullptr, 0, head);
+        call->suffix = head.path.substr(std::string_view("/v1/kv/").size());
+        if (auto early = KvApi::putPrecheck(call))
+            return std::move(*early);
         text = "Request body(" + std::to_string(size)
             + " bytes) too large, max size: " + std::to_string(limits.kvMaxValueSize)
             + " bytes. See https://developer.hashicorp.com/docs/agent/config/config-files#kv_max_value_size.";

@@ -13,7 +13,7 @@ using Headers = std::vector<std::pair<QByteArray, QByteArray>>;
 
 bool parseRead(const CallPtr &c)
 {
-    return c->parseQueryOptions() && c->checkDatacenter() && c->rejectEnterpriseParams();
+    return c->parseQueryOptions();
 }
 
 // ?node-meta=key:value (repeatable): only nodes whose meta has every pair.
@@ -73,7 +73,7 @@ void datacenters(const CallPtr &c)
 
 void nodes(const CallPtr &c)
 {
-    if (!parseRead(c))
+    if (!parseRead(c) || !c->rpc())
         return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::nodeSchema(), &filter))
@@ -106,7 +106,7 @@ void nodes(const CallPtr &c)
 
 void services(const CallPtr &c)
 {
-    if (!parseRead(c))
+    if (!parseRead(c) || !c->rpc())
         return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::serviceNodeSchema(), &filter))
@@ -153,6 +153,8 @@ void service(const CallPtr &c)
         c->replyText(400, "Missing service name");
         return;
     }
+    if (!c->rpc())
+        return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::serviceNodeSchema(), &filter))
         return;
@@ -193,6 +195,8 @@ void node(const CallPtr &c)
         c->replyText(400, "Missing node name");
         return;
     }
+    if (!c->rpc())
+        return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::nodeServiceSchema(), &filter))
         return;
@@ -249,6 +253,8 @@ void healthService(const CallPtr &c)
             return;
         }
     }
+    if (!c->rpc())
+        return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::checkServiceNodeSchema(), &filter))
         return;
@@ -305,6 +311,8 @@ namespace {
 
 void checkList(const CallPtr &c, std::function<bool(const CheckRec &)> select)
 {
+    if (!c->rpc())
+        return;
     std::optional<BexprFilter> filter;
     if (!c->compileFilter(BexprFilter::healthCheckSchema(), &filter))
         return;

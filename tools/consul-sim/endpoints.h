@@ -9,6 +9,9 @@ namespace Baton::ConsulSim {
 
 namespace KvApi {
 void handle(const CallPtr &call); // /v1/kv/
+// The answer Consul gives a KV PUT before it looks at the body (bad query, missing key, conflicting flags,
+// unparsable flags or cas), or nullopt when only the body's size is wrong.
+std::optional<HttpResponse> putPrecheck(const CallPtr &call);
 } // namespace KvApi
 
 namespace TxnApi {

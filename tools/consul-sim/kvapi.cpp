@@ -72,6 +72,8 @@ void get(const CallPtr &c)
         c->replyText(400, "Missing key name");
         return;
     }
+    if (!c->rpc())
+        return;
     StateStore *store = c->ctx.store;
     if (recurse) {
         if (c->ctx.acl->keyListPolicy() && !c->acl("key", Acl::Access::List, key)) {
@@ -147,6 +149,8 @@ void getKeys(const CallPtr &c)
         sep = c->req.query.get("seperator");
     if (c->req.query.has("separator"))
         sep = c->req.query.get("separator");
+    if (!c->rpc())
+        return;
     if (c->ctx.acl->keyListPolicy() && !c->acl("key", Acl::Access::List, prefix)) {
         c->denied("key", Acl::Access::List, prefix);
         return;
@@ -181,54 +185,75 @@ void getKeys(const CallPtr &c)
         });
 }
 
-void put(const CallPtr &c)
+enum class PutOp
+{
+    Set,
+    Cas,
+    Lock,
+    Unlock
+};
+
+struct PutPlan
+{
+    KvEntry entry;
+    PutOp op = PutOp::Set;
+    std::uint64_t cas = 0;
+};
+
+// Everything Consul's KVSPut checks before it looks at the body, in its order. False when answered.
+bool planPut(const CallPtr &c, PutPlan *plan)
 {
     const std::string key = c->suffix;
     if (key.empty()) {
         c->replyText(400, "Missing key name");
-        return;
+        return false;
     }
     if (conflicting(c, { "cas", "acquire", "release" }))
-        return;
+        return false;
     const QueryParams &q = c->req.query;
-    KvEntry entry;
-    entry.key = key;
+    plan->entry.key = key;
     std::string error;
     if (q.has("flags")) {
         const auto flags = parseUint64(q.get("flags"), &error);
         if (!flags) {
             c->replyText(500, error);
-            return;
+            return false;
         }
-        entry.flags = *flags;
+        plan->entry.flags = *flags;
     }
-    enum class Op
-    {
-        Set,
-        Cas,
-        Lock,
-        Unlock
-    } op
-        = Op::Set;
-    std::uint64_t cas = 0;
     if (q.has("cas")) {
         const auto v = parseUint64(q.get("cas"), &error);
         if (!v) {
             c->replyText(500, error);
-            return;
+            return false;
         }
-        cas = *v;
-        op = Op::Cas;
+        plan->cas = *v;
+        plan->op = PutOp::Cas;
     }
     if (q.has("acquire")) {
-        entry.session = q.get("acquire");
-        op = Op::Lock;
+        plan->entry.session = q.get("acquire");
+        plan->op = PutOp::Lock;
     }
     if (q.has("release")) {
-        entry.session = q.get("release");
-        op = Op::Unlock;
+        plan->entry.session = q.get("release");
+        plan->op = PutOp::Unlock;
     }
+    return true;
+}
+
+void put(const CallPtr &c)
+{
+    PutPlan plan;
+    if (!planPut(c, &plan))
+        return;
+    const std::string key = plan.entry.key;
+    const PutOp op = plan.op;
+    const std::uint64_t cas = plan.cas;
+    KvEntry entry = std::move(plan.entry);
+    std::string error;
     entry.value = c->req.body.toStdString();
+    if (!c->rpc())
+        return;
     if (!c->acl("key", Acl::Access::Write, key)) {
         c->denied("key", Acl::Access::Write, key);
         return;
@@ -237,17 +262,17 @@ void put(const CallPtr &c)
     const std::uint64_t idx = store->nextIndex();
     bool result = true;
     switch (op) {
-    case Op::Set:
+    case PutOp::Set:
         store->kvSet(idx, std::move(entry));
         result = true;
         break;
-    case Op::Cas:
+    case PutOp::Cas:
         result = store->kvCas(idx, std::move(entry), cas);
         break;
-    case Op::Lock:
+    case PutOp::Lock:
         result = store->kvLock(idx, std::move(entry), &error);
         break;
-    case Op::Unlock:
+    case PutOp::Unlock:
         result = store->kvUnlock(idx, std::move(entry), &error);
         break;
     }
@@ -278,6 +303,8 @@ void del(const CallPtr &c)
             return;
         }
     }
+    if (!c->rpc())
+        return;
     if (recurse) {
         if (!c->ctx.acl->keyWritePrefix(c->who, key)) {
             c->denied("key", Acl::Access::Write, key);
@@ -301,9 +328,19 @@ void del(const CallPtr &c)
 
 } // namespace
 
+std::optional<HttpResponse> putPrecheck(const CallPtr &c)
+{
+    std::optional<HttpResponse> answer;
+    c->captureInto(&answer);
+    PutPlan plan;
+    if (c->parseQueryOptions())
+        planPut(c, &plan);
+    return answer;
+}
+
 void handle(const CallPtr &c)
 {
-    if (!c->parseQueryOptions() || !c->checkDatacenter() || !c->rejectEnterpriseParams())
+    if (!c->parseQueryOptions())
         return;
     const QByteArray &m = c->req.method;
     if (m == "GET") {

@@ -101,7 +101,7 @@ bool parseWriteOptions(const CallPtr &c)
     c->datacenter = c->req.query.get("dc");
     if (c->datacenter.empty())
         c->datacenter = c->ctx.config->datacenter;
-    return c->resolveToken() && c->checkDatacenter() && c->rejectEnterpriseParams();
+    return true;
 }
 
 OJson sessionArray(const SessionRec *s)
@@ -195,6 +195,8 @@ void create(const CallPtr &c)
             return;
         }
     }
+    if (!c->rpc())
+        return;
     if (s.node.empty()) {
         c->replyText(500, "Must provide Node");
         return;
@@ -250,6 +252,8 @@ void destroy(const CallPtr &c)
         c->replyText(400, "Missing session");
         return;
     }
+    if (!c->rpc())
+        return;
     if (const auto bad = malformedId(id)) {
         c->replyText(500, *bad);
         return;
@@ -273,6 +277,8 @@ void renew(const CallPtr &c)
         c->replyText(400, "Missing session");
         return;
     }
+    if (!c->rpc())
+        return;
     if (const auto bad = malformedId(id)) {
         c->replyText(500, *bad);
         return;
@@ -291,13 +297,15 @@ void renew(const CallPtr &c)
 
 void info(const CallPtr &c)
 {
-    if (!c->parseQueryOptions() || !c->checkDatacenter() || !c->rejectEnterpriseParams())
+    if (!c->parseQueryOptions())
         return;
     const std::string id = c->suffix;
     if (id.empty()) {
         c->replyText(400, "Missing session");
         return;
     }
+    if (!c->rpc())
+        return;
     if (const auto bad = malformedId(id)) {
         c->replyText(500, *bad);
         return;
@@ -351,19 +359,21 @@ void listWhere(const CallPtr &c, const std::string &node, bool byNode)
 
 void list(const CallPtr &c)
 {
-    if (!c->parseQueryOptions() || !c->checkDatacenter() || !c->rejectEnterpriseParams())
+    if (!c->parseQueryOptions() || !c->rpc())
         return;
     listWhere(c, {}, false);
 }
 
 void node(const CallPtr &c)
 {
-    if (!c->parseQueryOptions() || !c->checkDatacenter() || !c->rejectEnterpriseParams())
+    if (!c->parseQueryOptions())
         return;
     if (c->suffix.empty()) {
         c->replyText(400, "Missing node name");
         return;
     }
+    if (!c->rpc())
+        return;
     listWhere(c, c->suffix, true);
 }
 

@@ -177,17 +177,6 @@ std::optional<std::string> apply(StateStore *store, std::uint64_t idx, const KvO
 
 void handle(const CallPtr &c)
 {
-    c->datacenter = c->req.query.get("dc");
-    if (c->datacenter.empty())
-        c->datacenter = c->ctx.config->datacenter;
-    c->stale = c->req.query.has("stale");
-    c->consistent = c->req.query.has("consistent");
-    if (c->stale && c->consistent) {
-        c->replyText(400, "Cannot specify ?stale with ?consistent, conflicting semantics.");
-        return;
-    }
-    if (!c->resolveToken() || !c->checkDatacenter() || !c->rejectEnterpriseParams())
-        return;
 
     const LimitsConfig &limits = c->ctx.config->limits;
     std::vector<KvOp> ops;
@@ -258,6 +247,13 @@ void handle(const CallPtr &c)
     std::size_t writes = 0;
     for (const KvOp &op : ops)
         writes += isWrite(op.verb) ? 1 : 0;
+
+    // Only now does Consul look at the query: a read-only txn goes through s.parse (consistency flags), a
+    // write only takes the datacenter and token; then the servers resolve the token.
+    if (writes == 0 && !c->parseQueryOptions())
+        return;
+    if (!c->rpc())
+        return;
 
     // Checks made before anything is applied, as Consul's Txn.Apply preApply does: ACLs and lock-delays.
     OJson errors = OJson::array();

@@ -1013,9 +1013,10 @@ void TimelinePainter::paintRuler(QPainter &p, const QRect &exposed) const
     const QColor muted = m_theme.color(Theme::Role::MutedText);
     if (lanes.left() > 0) {
         p.setPen(muted);
-        const QString date = m_rangeStart > 0
-            ? QDateTime::fromMSecsSinceEpoch(m_rangeStart).toString(QStringLiteral("ddd d MMM yyyy"))
-            : QString();
+        const QDateTime start = QDateTime::fromMSecsSinceEpoch(m_rangeStart);
+        QString date = m_rangeStart > 0 ? start.toString(QStringLiteral("ddd d MMM yyyy")) : QString();
+        if (fm.horizontalAdvance(date) > lanes.left() - 12)
+            date = start.toString(QStringLiteral("d MMM"));
         p.drawText(QRect(8, 0, lanes.left() - 12, ruler.height()), Qt::AlignVCenter | Qt::AlignLeft,
             fm.elidedText(date, Qt::ElideRight, lanes.left() - 12));
     }
@@ -1109,14 +1110,13 @@ void TimelinePainter::paintLabels(QPainter &p, const QRect &exposed, int firstRo
         }
         const bool stuck = m_options.stuckAfterMs > 0 && isActive(lane.state) && lane.lastEventAtMs > 0
             && m_now - lane.lastEventAtMs > m_options.stuckAfterMs;
-        QString name = lane.node;
-        if (stuck)
-            name += QStringLiteral(" · stuck");
+        // A stuck lane is flagged by a mark and bold type as well as colour; the name itself stays whole.
+        const QString name = stuck ? QStringLiteral("! ") + lane.node : lane.node;
         p.setPen(stuck ? m_theme.color(Theme::Role::Stuck) : text);
         if (stuck)
             p.setFont(bold);
         p.drawText(QRect(x, rect.top(), rect.width() - x - 6, rect.height()), Qt::AlignVCenter | Qt::AlignLeft,
-            fm.elidedText(name, Qt::ElideMiddle, rect.width() - x - 6));
+            QFontMetrics(p.font()).elidedText(name, Qt::ElideMiddle, rect.width() - x - 6));
     }
     p.fillRect(QRect(lanes.left() - 1, lanes.top(), 1, lanes.height()), m_theme.color(Theme::Role::Border));
 }

@@ -10,7 +10,11 @@
 #include "widgets/chartcapacity.h"
 #include "widgets/theme.h"
 #include "widgets/timelinepainter.h"
+#include "widgets/walldisplay.h"
+#include "models/timelinejobs.h"
 
+#include <QSettings>
+#include <QTemporaryDir>
 #include <QVBoxLayout>
 #include <QWidget>
 
@@ -186,6 +190,78 @@ int main(int argc, char **argv)
         const QString path = QDir(out).filePath(QStringLiteral("capacity-chart.png"));
         ok = img.save(path) && ok;
         std::printf("wrote %s\n", qPrintable(path));
+    }
+    {
+        // The wall: six jobs in different states and the budgets of their services.
+        TimelineJobs jobs;
+        const qint64 now = p.start + 25 * 60'000;
+        jobs.setClock([now] { return now; });
+        struct Spec
+        {
+            qint64 id;
+            QStringList services;
+            int nodes;
+            int failEvery;
+            qint64 startAgo;
+            double progress;
+        };
+        const QList<Spec> specs { { 101, { QStringLiteral("web") }, 16, 0, 20, 0.5 }, { 102, { QStringLiteral("db") }, 6, 4, 24, 0.8 },
+            { 103, { QStringLiteral("api"), QStringLiteral("cache") }, 24, 0, 12, 0.3 }, { 104, { QStringLiteral("search") }, 40, 0, 18, 1.2 },
+            { 105, { QStringLiteral("queue") }, 8, 0, 9, 0.6 }, { 106, { QStringLiteral("edge") }, 300, 0, 15, 0.45 } };
+        for (const Spec &sp : specs) {
+            TimelineFixtures::Rolling r;
+            r.jobId = sp.id;
+            r.services = sp.services;
+            r.nodesPerService = sp.nodes;
+            r.failEvery = sp.failEvery;
+            r.maxOffline = sp.nodes > 100 ? 20 : 2;
+            r.start = now - sp.startAgo * 60'000;
+            r.playbook = QStringLiteral("rolling-%1.yml").arg(sp.services.first());
+            const qint64 rend = TimelineFixtures::rollingEnd(r);
+            const qint64 cut = std::min<qint64>(now, r.start + qint64(double(rend - r.start) * sp.progress));
+            Job j = TimelineFixtures::rollingJob(r, sp.progress >= 1.0 ? 0 : cut);
+            if (sp.id == 105) // a node gone silent in maintenance
+                for (NodeRun &n : j.nodes)
+                    if (n.state == NodeRunState::InMaintenance)
+                        n.lastEventAtMs = now - 20 * 60'000;
+            jobs.applyJob(j);
+        }
+        QTemporaryDir settingsDir;
+        QSettings settings(settingsDir.filePath(QStringLiteral("wall.ini")), QSettings::IniFormat);
+        for (const bool stale : { false, true }) {
+            WallDisplay wall(&jobs);
+            wall.setSettings(&settings);
+            wall.setClock([now] { return now; });
+            wall.resize(1920, 1080);
+            QList<ServiceBudget> budgets;
+            for (const QString &svc : { QStringLiteral("web"), QStringLiteral("db"), QStringLiteral("api"), QStringLiteral("search") }) {
+                ServiceBudget b;
+                b.service = svc;
+                b.maxOffline = MaxOffline::count(2);
+                b.instances = 16;
+                for (qint64 id : jobs.order()) {
+                    const TimelineModel *m = jobs.model(id);
+                    for (int i = 0; m && i < m->laneCount(); ++i) {
+                        const TimelineLane &l = m->lane(i);
+                        if (l.service == svc && (l.state == NodeRunState::InMaintenance || l.state == NodeRunState::Verifying)) {
+                            b.holders << l.node;
+                            b.offline << OfflinePeer { l.node, QStringLiteral("maintenance: baton job %1").arg(id) };
+                        }
+                    }
+                }
+                if (svc == QStringLiteral("db"))
+                    b.offline << OfflinePeer { QStringLiteral("db-9"), QStringLiteral("critical: replication lag") };
+                budgets << b;
+            }
+            wall.setServiceBudgets(budgets);
+            if (stale)
+                wall.setConnection(WallDisplay::Connection::Connecting, now - 42'000, QStringLiteral("connection refused"));
+            QImage img(wall.size(), QImage::Format_ARGB32_Premultiplied);
+            wall.render(&img);
+            const QString path = QDir(out).filePath(stale ? QStringLiteral("wall-stale.png") : QStringLiteral("wall.png"));
+            ok = img.save(path) && ok;
+            std::printf("wrote %s\n", qPrintable(path));
+        }
     }
     return ok ? 0 : 1;
 }

@@ -377,6 +377,8 @@ class Gate:
         first_why = None  # the wait reason this attempt started with (see report_after)
         try:
             node = self.resolve_node(max(deadline, started + 1.0))
+            if cfg.maintenance == "service":
+                self.service_ids()  # before any slot is taken: a service missing on the agent fails here
         except ConsulError as e:
             if not e.transient:
                 raise
@@ -430,9 +432,20 @@ class Gate:
                     if cfg.check_mode:
                         return self.result("entered", st, changed=True,
                                            reason="check mode: %s would enter now (%s)" % (node, b.describe_for(node)))
-                    if pending is None:
-                        pending = self._new_session(st)
-                    if not self._take_slot(st, pending):
+                    try:
+                        if pending is None:
+                            pending = self._new_session(st)
+                        taken = self._take_slot(st, pending)
+                    except ConsulError as e:
+                        if not e.transient:
+                            raise
+                        # The CAS may or may not have landed; the next reading tells (a held slot resumes).
+                        note = "Consul failed while taking a slot (%s)" % e
+                        self._log(note)
+                        if self.clock() >= deadline:
+                            return self.result("waiting", None, reason=note)
+                        continue
+                    if not taken:
                         continue  # another entrant changed .lock first; the next reading shows who won
                     sid, pending = pending, None
                 ok, detail = self._commit(sid)

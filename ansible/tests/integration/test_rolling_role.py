@@ -3,8 +3,6 @@ node with --limit, as the job service starts them, each node a local-connection 
 
 import time
 
-import pytest
-
 from rollout import Run, Sampler
 from simfleet import Fleet
 

@@ -312,8 +312,13 @@ def test_permission_denied_fails(dc):
 
 def test_unregistered_node_is_refused(dc):
     dc.nodes["web-1"]["services"] = {}
-    with pytest.raises(GateError, match="no instance of service web"):
+    with pytest.raises(GateError, match="not registered on the Consul agent"):
         gate(dc, "web-1").enter()
+    dc.nodes["web-1"]["services"] = {"web": "web"}
+    g = gate(dc, "web-1")
+    g.client.health_service = lambda *a, **k: ([], dc.index)  # the agent has it, the catalog does not
+    with pytest.raises(GateError, match="no instance of service web"):
+        g.enter()
 
 
 def test_node_name_comes_from_the_agent(dc):
@@ -367,3 +372,32 @@ def test_without_report_after_an_attempt_waits_its_whole_wait(dc):
     r = gate(dc, "web-2", wait=60).enter()
     assert r["gate"]["state"] == "waiting"
     assert dc.clock() - started >= 60.0
+
+
+def test_a_failed_cas_answer_is_resolved_by_the_next_reading(dc):
+    # The CAS lands but its answer is lost: the gate reads again, finds its own slot and finishes entering.
+    g = gate(dc, "web-1", wait=5)
+    real_put = g.client.kv_put
+    lost = []
+
+    def put_then_lose(key, value, **kw):
+        ok = real_put(key, value, **kw)
+        if key.endswith("/.lock") and not lost:
+            lost.append(ok)
+            raise ConsulError("cannot reach Consul: connection reset")
+        return ok
+
+    g.client.kv_put = put_then_lose
+    r = g.enter()
+    assert lost == [True]
+    assert r["gate"]["state"] == "entered"
+    assert len(dc.sessions) == 1 and dc.slot_nodes() == ["web-1"]
+
+
+def test_service_missing_on_the_agent_fails_before_taking_a_slot(dc):
+    dc.nodes["web-1"]["services"] = {"other": "web"}  # registered under another ID in health ...
+    g = gate(dc, "web-1")
+    g.client.agent_services = lambda: {}  # ... but the agent does not know it
+    with pytest.raises(GateError, match="not registered on the Consul agent"):
+        g.enter()
+    assert dc.kv == {} and dc.sessions == {}

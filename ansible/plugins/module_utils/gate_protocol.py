@@ -43,7 +43,7 @@ _MAX_CAS_TRIES = 50
 class GateConfig:
     def __init__(self, service, node=None, prefix="baton/", job_id="", operator="", reason="",
                  maintenance="service", service_ids=None, wait=30.0, health_timeout=300.0, check_mode=False,
-                 report_after=0.0):
+                 report_after=0.0, health_settle=0.0):
         if not valid_name(service):
             raise GateError("service %r is not a valid Consul service name for Baton (letters, digits, '.', '_', "
                             "'-'; no slashes)" % (service,))
@@ -64,6 +64,8 @@ class GateConfig:
         # An attempt that has waited this long answers `waiting` as soon as its reason changes, so the reason a
         # console shows stays current without many short attempts (each attempt is a new module process).
         self.report_after = max(0.0, float(report_after))
+        # `left` gives the slot back only once the node's checks have passed for this long (see _wait_healthy).
+        self.health_settle = max(0.0, float(health_settle))
         self.check_mode = bool(check_mode)
 
 
@@ -470,24 +472,43 @@ class Gate:
 
     def _wait_healthy(self, deadline):
         """(healthy, why not, last state): waits with blocking queries until every check of this node's
-        instance(s) passes, or the deadline."""
+        instance(s) passes, and has kept passing for `health_settle` seconds, or the deadline.
+
+        Why a settle time: Consul keeps running a service's checks during maintenance, but a check only reports
+        again at its next interval. Right after a restart a check may still show the "passing" it had before;
+        giving the slot back on that would let the next node out while this one is in fact down. Watching the
+        checks for at least one check interval catches it."""
         bucket = TokenBucket(capacity=10, per_second=10.0, clock=self.clock, sleep=self.sleep)
+        settle = self.cfg.health_settle
         st = None
         why = "not read yet"
+        healthy_since = None
         while True:
             bucket.take()
             try:
                 st = self.read_state(deadline=max(deadline, self.clock() + 1.0))
                 ok, why = st.health.healthy(self.node)
+                now = self.clock()
                 if ok:
-                    return True, None, st
+                    if healthy_since is None:
+                        healthy_since = now
+                    if now - healthy_since >= settle:
+                        return True, None, st
+                else:
+                    healthy_since = None
             except ConsulError as e:
                 if not e.transient:
                     raise
                 why = "cannot read health from Consul: %s" % e
-            remaining = deadline - self.clock()
+                healthy_since = None
+            now = self.clock()
+            remaining = deadline - now
             if remaining <= 0:
+                if healthy_since is not None:
+                    why = "passing for only %.1fs of the %gs settle time" % (now - healthy_since, settle)
                 return False, why, st
+            if healthy_since is not None:
+                remaining = min(remaining, healthy_since + settle - now)
             if st is None:
                 self.sleep(min(remaining, 1.0))
             else:

@@ -97,6 +97,13 @@ options:
     description: For C(entered), how long one attempt blocks waiting for a slot before answering C(waiting).
     type: float
     default: 30
+  health_settle:
+    description:
+      - For C(left), how long the node's checks must keep passing before the slot is given back. A check reports
+        again only at its next interval, so right after a restart it may still show the result it had before;
+        set this to at least the checks' interval.
+    type: float
+    default: 0
   report_after:
     description:
       - For C(entered), once an attempt has waited this many seconds it answers C(waiting) as soon as the reason
@@ -232,13 +239,15 @@ def main():
             wait=dict(type="float", default=30.0),
             health_timeout=dict(type="float", default=300.0),
             report_after=dict(type="float", default=0.0),
+            health_settle=dict(type="float", default=0.0),
             jitter=dict(type="float", default=0.0),
             request_timeout=dict(type="float", default=10.0),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    for name in ("wait", "health_timeout", "jitter", "request_timeout", "report_after"):
+    for name in ("wait", "health_timeout", "jitter", "request_timeout", "report_after",
+                 "health_settle"):
         if p[name] < 0:
             module.fail_json(msg="%s must not be negative" % name)
     if p["request_timeout"] <= 0:
@@ -271,6 +280,7 @@ def main():
             health_timeout=p["health_timeout"],
             check_mode=module.check_mode,
             report_after=p["report_after"],
+            health_settle=p["health_settle"],
         )
     except (ConsulError, GateError) as e:
         module.fail_json(msg=str(e))

@@ -288,6 +288,9 @@ def run_trial(workdir, kind, seed, nodes=8, max_offline="2", timeout=300):
             faults.halt.set()
             faults.join(30)
             sampler.stop()
+            for r in runs:  # whatever happened, no run outlives its trial
+                if r.poll() is None:
+                    r.kill()
         # Let a node killed in consul-sim come back and settle before judging the end state.
         time.sleep(0.5)
         final_maint = fleet.in_maintenance()
@@ -352,7 +355,12 @@ def summarize(results):
     }
 
 
+def _exit_on_sigterm(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through every trial's clean-up
+
+
 def main(argv=None):
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--trials", type=int, default=12)
     p.add_argument("--kinds", default=",".join(KINDS), help="comma-separated, cycled: " + ", ".join(KINDS))

@@ -401,3 +401,21 @@ def test_service_missing_on_the_agent_fails_before_taking_a_slot(dc):
     with pytest.raises(GateError, match="not registered on the Consul agent"):
         g.enter()
     assert dc.kv == {} and dc.sessions == {}
+
+
+def test_left_waits_out_a_stale_passing(dc):
+    # Right after the restart the check still shows its old "passing"; it turns critical at its next run,
+    # inside the settle time, so the slot is not given back.
+    gate(dc, "web-1").enter()
+    dc.on_wait = lambda d: (setattr(d, "on_wait", None), d.set_check("web-1", "service:web", "critical"))
+    r = gate(dc, "web-1", health_timeout=30, health_settle=10).leave()
+    assert r["failed"] is True and "critical: http" in r["gate"]["reason"]
+    assert dc.slot_nodes() == ["web-1"]
+
+
+def test_left_hands_on_after_the_settle_time(dc):
+    gate(dc, "web-1").enter()
+    started = dc.clock()
+    r = gate(dc, "web-1", health_timeout=30, health_settle=10).leave()
+    assert "failed" not in r and dc.slot_nodes() == []
+    assert dc.clock() - started >= 10

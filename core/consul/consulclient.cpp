@@ -137,6 +137,11 @@ qint64 ConsulClient::timeoutFor(const ConsulHttpRequest &request) const
 
 Error ConsulClient::httpError(const ConsulRawReply &reply) const
 {
+    return httpErrorFrom(reply, m_config.token);
+}
+
+Error ConsulClient::httpErrorFrom(const ConsulRawReply &reply, const QString &token)
+{
     QString message = QString::fromUtf8(reply.body.left(kMaxErrorMessage * 4)).left(kMaxErrorMessage);
     for (QChar &c : message) {
         if (c.unicode() < 0x20 || c.unicode() == 0x7f)
@@ -144,16 +149,17 @@ Error ConsulClient::httpError(const ConsulRawReply &reply) const
     }
     message = message.trimmed();
     // A misbehaving server or proxy could echo our token back; it must not reach a log through an Error.
-    if (!m_config.token.isEmpty() && m_config.token.size() >= 4)
-        message.replace(m_config.token, QStringLiteral("<redacted>"));
+    if (token.size() >= 4)
+        message.replace(token, QStringLiteral("<redacted>"));
     if (message.isEmpty())
         message = QStringLiteral("HTTP status %1 with an empty body").arg(reply.status);
     return Error::fromHttpStatus(reply.status, message);
 }
 
-ConsulRequest *ConsulClient::newRequest(QObject *context, RawCallback done)
+ConsulRequest *ConsulClient::newRequest(QObject *context, Work work, Finish finish, qint64 offThreadBytes)
 {
-    auto *request = new ConsulRequest(context ? context : this, std::move(done), this);
+    auto *request
+        = new ConsulRequest(context ? context : this, std::move(work), std::move(finish), offThreadBytes, this);
     m_requests.insert(request);
     connect(request, &QObject::destroyed, this, [this, request] { m_requests.remove(request); });
     return request;
@@ -161,7 +167,23 @@ ConsulRequest *ConsulClient::newRequest(QObject *context, RawCallback done)
 
 ConsulCall ConsulClient::send(ConsulHttpRequest request, QObject *context, RawCallback done)
 {
-    ConsulRequest *r = newRequest(context, std::move(done));
+    // Raw replies need no decoding: never off-thread.
+    ConsulRequest *r = newRequest(
+        context, [](Result<ConsulRawReply> raw) { return std::make_shared<Result<ConsulRawReply>>(std::move(raw)); },
+        [done = std::move(done)](
+            std::shared_ptr<void> value) { done(std::move(*std::static_pointer_cast<Result<ConsulRawReply>>(value))); },
+        0);
+    return start(r, std::move(request));
+}
+
+ConsulCall ConsulClient::sendProcessed(ConsulHttpRequest request, QObject *context, Work work, Finish finish)
+{
+    ConsulRequest *r = newRequest(context, std::move(work), std::move(finish), m_config.offThreadDecodeBytes);
+    return start(r, std::move(request));
+}
+
+ConsulCall ConsulClient::start(ConsulRequest *r, ConsulHttpRequest request)
+{
     if (m_configError) {
         r->failSoon(*m_configError);
         return ConsulCall(r);
@@ -196,59 +218,81 @@ ConsulCall ConsulClient::send(ConsulHttpRequest request, QObject *context, RawCa
 
 template<typename T> ConsulCall ConsulClient::failed(Error error, QObject *context, Callback<T> done)
 {
-    ConsulRequest *r = newRequest(context, [done = std::move(done)](Result<ConsulRawReply> raw) {
-        ConsulReply<T> reply;
-        reply.result = fail(raw ? Error::make(Error::Kind::Internal, QStringLiteral("unexpected reply")) : raw.error());
-        done(std::move(reply));
-    });
+    ConsulRequest *r = newRequest(
+        context,
+        [](Result<ConsulRawReply> raw) {
+            auto reply = std::make_shared<ConsulReply<T>>();
+            reply->result
+                = fail(raw ? Error::make(Error::Kind::Internal, QStringLiteral("unexpected reply")) : raw.error());
+            return std::shared_ptr<void>(reply);
+        },
+        [done = std::move(done)](
+            std::shared_ptr<void> value) { done(std::move(*std::static_pointer_cast<ConsulReply<T>>(value))); },
+        0);
     r->failSoon(std::move(error));
     return ConsulCall(r);
 }
+
+namespace {
+
+// Everything a decode step needs, captured by value so it can run on a worker thread.
+struct DecodeContext
+{
+    QByteArray method;
+    QByteArray path;
+    JsonLimits limits;
+    QString token;
+};
+
+} // namespace
 
 template<typename T, typename Decode>
 ConsulCall ConsulClient::typed(
     ConsulHttpRequest request, NotFound notFound, Decode decode, QObject *context, Callback<T> done)
 {
-    const JsonLimits limits = m_config.jsonLimits;
+    const DecodeContext ctx { request.method, request.path, m_config.jsonLimits, m_config.token };
     const ConsulHttpRequest described { request.method, request.path, {}, {}, {}, 0 };
-    return send(std::move(request), context,
-        [this, described, notFound, decode, limits, done = std::move(done)](Result<ConsulRawReply> raw) {
-            ConsulReply<T> reply;
-            if (!raw) {
-                reply.result = fail(withContext(described, raw.error()));
-                done(std::move(reply));
-                return;
-            }
-            reply.meta = raw->meta;
-            if (raw->status == 404 && notFound != NotFound::IsError) {
-                const json empty = notFound == NotFound::IsNull ? json(nullptr) : json::array();
-                reply.result = decode(empty);
-            } else if (!isSuccess(raw->status)) {
-                reply.result = fail(httpError(*raw));
-            } else {
-                auto doc = parseJsonBounded(raw->body, limits);
-                if (doc)
-                    reply.result = decode(*doc);
-                else
-                    reply.result = fail(doc.error());
-                if (!reply.result)
-                    reply.result = fail(withContext(described, reply.result.error()));
-            }
-            done(std::move(reply));
-        });
+    Work work = [ctx, described, notFound, decode](Result<ConsulRawReply> raw) -> std::shared_ptr<void> {
+        auto reply = std::make_shared<ConsulReply<T>>();
+        if (!raw) {
+            reply->result = fail(withContext(described, raw.error()));
+            return reply;
+        }
+        reply->meta = raw->meta;
+        if (raw->status == 404 && notFound != NotFound::IsError) {
+            const json empty = notFound == NotFound::IsNull ? json(nullptr) : json::array();
+            reply->result = decode(empty);
+        } else if (!isSuccess(raw->status)) {
+            reply->result = fail(httpErrorFrom(*raw, ctx.token));
+        } else {
+            auto doc = parseJsonBounded(raw->body, ctx.limits);
+            if (doc)
+                reply->result = decode(*doc);
+            else
+                reply->result = fail(doc.error());
+            if (!reply->result)
+                reply->result = fail(withContext(described, reply->result.error()));
+        }
+        return reply;
+    };
+    Finish finish = [done = std::move(done)](std::shared_ptr<void> value) {
+        done(std::move(*std::static_pointer_cast<ConsulReply<T>>(value)));
+    };
+    return sendProcessed(std::move(request), context, std::move(work), std::move(finish));
 }
 
 ConsulCall ConsulClient::noContent(ConsulHttpRequest request, QObject *context, Callback<void> done)
 {
     const ConsulHttpRequest described { request.method, request.path, {}, {}, {}, 0 };
-    return send(std::move(request), context, [this, described, done = std::move(done)](Result<ConsulRawReply> raw) {
+    const QString token = m_config.token;
+    return send(std::move(request), context, [described, token, done = std::move(done)](Result<ConsulRawReply> raw) {
         ConsulReply<void> reply;
         if (!raw) {
             reply.result = fail(withContext(described, raw.error()));
         } else {
             reply.meta = raw->meta;
             if (!isSuccess(raw->status))
-                reply.result = fail(httpError(*raw));
+                reply.result = fail(httpErrorFrom(*raw, token));
         }
         done(std::move(reply));
     });
@@ -645,30 +689,35 @@ ConsulCall ConsulClient::txn(const QList<Consul::TxnOp> &ops, const Consul::Writ
     addWriteOptions(r, options);
     const ConsulHttpRequest described { r.method, r.path, {}, {}, {}, 0 };
     const JsonLimits limits = m_config.jsonLimits;
-    return send(std::move(r), context, [this, described, limits, done = std::move(done)](Result<ConsulRawReply> raw) {
-        ConsulReply<Consul::TxnResult> reply;
+    const QString token = m_config.token;
+    Work work = [described, limits, token](Result<ConsulRawReply> raw) -> std::shared_ptr<void> {
+        auto reply = std::make_shared<ConsulReply<Consul::TxnResult>>();
         if (!raw) {
-            reply.result = fail(withContext(described, raw.error()));
-        } else {
-            reply.meta = raw->meta;
-            // 409 carries the per-op errors in JSON: a rolled-back transaction is an answer, not a failure.
-            if (isSuccess(raw->status) || raw->status == 409) {
-                auto doc = parseJsonBounded(raw->body, limits);
-                if (!doc)
-                    reply.result = fail(withContext(described, doc.error()));
-                else
-                    reply.result = ConsulDecode::txnResult(*doc);
-                if (reply.result && raw->status == 409 && reply.result->errors.isEmpty())
-                    reply.result = fail(Error::fromHttpStatus(409, QStringLiteral("transaction rolled back")));
-                if (reply.result && isSuccess(raw->status) && !reply.result->committed)
-                    reply.result = fail(withContext(
-                        described, Error::make(Error::Kind::Decode, QStringLiteral("errors in a 200 answer"))));
-            } else {
-                reply.result = fail(httpError(*raw));
-            }
+            reply->result = fail(withContext(described, raw.error()));
+            return reply;
         }
-        done(std::move(reply));
-    });
+        reply->meta = raw->meta;
+        // 409 carries the per-op errors in JSON: a rolled-back transaction is an answer, not a failure.
+        if (isSuccess(raw->status) || raw->status == 409) {
+            auto doc = parseJsonBounded(raw->body, limits);
+            if (!doc)
+                reply->result = fail(withContext(described, doc.error()));
+            else
+                reply->result = ConsulDecode::txnResult(*doc);
+            if (reply->result && raw->status == 409 && reply->result->errors.isEmpty())
+                reply->result = fail(Error::fromHttpStatus(409, QStringLiteral("transaction rolled back")));
+            if (reply->result && isSuccess(raw->status) && !reply->result->committed)
+                reply->result = fail(
+                    withContext(described, Error::make(Error::Kind::Decode, QStringLiteral("errors in a 200 answer"))));
+        } else {
+            reply->result = fail(httpErrorFrom(*raw, token));
+        }
+        return reply;
+    };
+    Finish finish = [done = std::move(done)](std::shared_ptr<void> value) {
+        done(std::move(*std::static_pointer_cast<ConsulReply<Consul::TxnResult>>(value)));
+    };
+    return sendProcessed(std::move(r), context, std::move(work), std::move(finish));
 }
 
 } // namespace Baton

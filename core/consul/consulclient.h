@@ -6,6 +6,7 @@
 #include "core/consul/consultypes.h"
 
 #include <functional>
+#include <memory>
 #include <optional>
 
 #include <QObject>
@@ -36,6 +37,9 @@ class ConsulClient : public QObject
 public:
     template<typename T> using Callback = std::function<void(ConsulReply<T>)>;
     using RawCallback = std::function<void(Result<ConsulRawReply>)>;
+    // See sendProcessed().
+    using Work = std::function<std::shared_ptr<void>(Result<ConsulRawReply>)>;
+    using Finish = std::function<void(std::shared_ptr<void>)>;
 
     explicit ConsulClient(ConsulConfig config, QObject *parent = nullptr);
     ~ConsulClient() override;
@@ -118,6 +122,11 @@ public:
     // Low level: one exchange with the client's address, token, TLS, timeouts and body cap. Any HTTP status is
     // a reply. ConsulWatcher and the budget reader are built on this.
     ConsulCall send(ConsulHttpRequest request, QObject *context, RawCallback done);
+    // Like send(), in two steps: `work` turns the raw result into a value and `finish` delivers it. For bodies of
+    // at least config().offThreadDecodeBytes `work` runs on a QThreadPool thread (so it may only use what it
+    // captured by value); `finish` always runs in the client's thread. The typed calls and the watcher use this
+    // so that decoding a large answer never stalls the caller's thread.
+    ConsulCall sendProcessed(ConsulHttpRequest request, QObject *context, Work work, Finish finish);
 
     // Adds the query options as parameters (index, wait, consistency, dc, filter, tag, passing).
     void addQueryOptions(ConsulHttpRequest &request, const Consul::QueryOptions &options) const;
@@ -126,6 +135,8 @@ public:
 
     // Turns a non-2xx reply into an Error with Consul's message (single line, bounded, token scrubbed).
     Error httpError(const ConsulRawReply &reply) const;
+    // The same, usable off the client's thread: `token` is scrubbed from the message.
+    static Error httpErrorFrom(const ConsulRawReply &reply, const QString &token);
 
     // "/v1/kv/" + the key percent-encoded with '/' kept.
     static QByteArray kvPath(const QString &key);
@@ -145,7 +156,8 @@ private:
     ConsulCall noContent(ConsulHttpRequest request, QObject *context, Callback<void> done);
     template<typename T> ConsulCall failed(Error error, QObject *context, Callback<T> done);
     void addWriteOptions(ConsulHttpRequest &request, const Consul::WriteOptions &options) const;
-    ConsulRequest *newRequest(QObject *context, RawCallback done);
+    ConsulRequest *newRequest(QObject *context, Work work, Finish finish, qint64 offThreadBytes);
+    ConsulCall start(ConsulRequest *r, ConsulHttpRequest request);
 
     ConsulConfig m_config;
     std::optional<Error> m_configError;

@@ -22,6 +22,8 @@ struct ConsulConfig
     qint64 blockingGraceMs = 10'000;
     qint64 maxBodyBytes = qint64(JsonLimits::consulDefault().maxBytes); // enforced while the body downloads
     JsonLimits jsonLimits = JsonLimits::consulDefault();
+    // Bodies at least this large are parsed and decoded on a worker thread (0: never).
+    qint64 offThreadDecodeBytes = 256 * 1024;
 
     // Consul's own environment, as the consul CLI reads it: CONSUL_HTTP_ADDR ("host:port", "http://…",
     // "https://…"), CONSUL_HTTP_SSL, CONSUL_HTTP_TOKEN (or CONSUL_HTTP_TOKEN_FILE), CONSUL_CACERT.

@@ -5,6 +5,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QThreadPool>
 
 namespace Baton {
 
@@ -56,11 +57,13 @@ bool isTransportFailure(QNetworkReply::NetworkError e)
 
 } // namespace
 
-ConsulRequest::ConsulRequest(QObject *context, Done done, QObject *parent)
+ConsulRequest::ConsulRequest(QObject *context, Work work, Finish finish, qint64 offThreadBytes, QObject *parent)
     : ConsulOperation(parent)
     , m_context(context)
     , m_hadContext(context != nullptr)
-    , m_done(std::move(done))
+    , m_work(std::move(work))
+    , m_finish(std::move(finish))
+    , m_offThreadBytes(offThreadBytes)
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, &ConsulRequest::onTimeout);
@@ -101,15 +104,17 @@ void ConsulRequest::abort()
     dropReply();
     // Destroy the callback (and what it captured) now unless it is the one running.
     if (!m_delivering)
-        m_done = nullptr;
-    deleteLater();
+        m_finish = nullptr;
+    // With off-thread work in flight the worker still posts back to us: we delete ourselves then.
+    if (!m_working)
+        deleteLater();
 }
 
 void ConsulRequest::detachFromClient()
 {
     abort();
-    if (m_delivering)
-        setParent(nullptr); // deleted later, not by the dying client while its callback still runs
+    if (m_delivering || m_working)
+        setParent(nullptr); // deleted later, not by the dying client while its callback or work still runs
 }
 
 void ConsulRequest::dropReply()
@@ -196,11 +201,38 @@ void ConsulRequest::complete(Result<ConsulRawReply> result)
         return;
     m_completed = true;
     m_timer.stop();
-    m_result = std::move(result);
-    QMetaObject::invokeMethod(this, &ConsulRequest::deliver, Qt::QueuedConnection);
+    const bool heavy = result && m_offThreadBytes > 0 && result->body.size() >= m_offThreadBytes;
+    if (!heavy) {
+        // Inline, but still from the event loop rather than from inside the reply's signal.
+        QMetaObject::invokeMethod(
+            this,
+            [this, result = std::move(result)]() mutable {
+                if (m_aborted || !m_work)
+                    return;
+                deliver(m_work(std::move(result)));
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    // The worker posts its result back to this object; abort() and detachFromClient() keep it alive until then.
+    m_working = true;
+    QThreadPool::globalInstance()->start([this, work = m_work, result = std::move(result)]() mutable {
+        std::shared_ptr<void> value = work(std::move(result));
+        QMetaObject::invokeMethod(
+            this,
+            [this, value = std::move(value)]() mutable {
+                m_working = false;
+                if (m_aborted) {
+                    deleteLater();
+                    return;
+                }
+                deliver(std::move(value));
+            },
+            Qt::QueuedConnection);
+    });
 }
 
-void ConsulRequest::deliver()
+void ConsulRequest::deliver(std::shared_ptr<void> value)
 {
     if (m_aborted)
         return;
@@ -208,11 +240,12 @@ void ConsulRequest::deliver()
         abort();
         return;
     }
-    Done done = std::move(m_done);
-    m_done = nullptr;
+    Finish finish = std::move(m_finish);
+    m_finish = nullptr;
+    m_work = nullptr;
     m_delivering = true;
-    if (done)
-        done(std::move(*m_result));
+    if (finish)
+        finish(std::move(value));
     m_delivering = false;
     m_aborted = true; // finished: nothing further may happen
     deleteLater();

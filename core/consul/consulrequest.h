@@ -4,6 +4,7 @@
 #include "core/consul/consulreply.h"
 
 #include <functional>
+#include <memory>
 
 #include <QElapsedTimer>
 #include <QNetworkReply>
@@ -16,16 +17,22 @@ class QNetworkRequest;
 namespace Baton {
 
 // One HTTP exchange of ConsulClient (internal). It reads the body as it arrives and aborts once it passes the
-// limit, so a hostile or broken server cannot make the client buffer more than maxBodyBytes. The callback is
-// delivered from the event loop (never from inside QNetworkReply's own signal, so a callback may delete the
-// client) and never after abort() or the context's destruction.
+// limit, so a hostile or broken server cannot make the client buffer more than maxBodyBytes.
+//
+// What the caller gets is made in two steps: `work` turns the raw result into a value (parsing and decoding),
+// and `finish` hands that value to the callback. For a body of at least offThreadBytes, `work` runs on a
+// QThreadPool thread, so decoding a 5,000-instance health answer does not stall the GUI thread; `work` must
+// therefore only use what it captured by value. `finish` always runs in the request's thread, from the event
+// loop (never from inside QNetworkReply's own signal, so a callback may delete the client), and never after
+// abort() or the context's destruction.
 class ConsulRequest final : public ConsulOperation
 {
     Q_OBJECT
 public:
-    using Done = std::function<void(Result<ConsulRawReply>)>;
+    using Work = std::function<std::shared_ptr<void>(Result<ConsulRawReply>)>;
+    using Finish = std::function<void(std::shared_ptr<void>)>;
 
-    ConsulRequest(QObject *context, Done done, QObject *parent);
+    ConsulRequest(QObject *context, Work work, Finish finish, qint64 offThreadBytes, QObject *parent);
     ~ConsulRequest() override;
 
     void start(QNetworkAccessManager *nam, const QNetworkRequest &request, const QByteArray &method,
@@ -34,7 +41,8 @@ public:
     void failSoon(Error error);
     void abort() override;
     bool isDone() const override { return m_aborted; }
-    // Called by the client when it is destroyed: like abort(), and safe while the callback is running.
+    // Called by the client when it is destroyed: like abort(), and safe while the callback or the off-thread
+    // work is running (the request then deletes itself later).
     void detachFromClient();
 
 private:
@@ -44,19 +52,21 @@ private:
     void onTimeout();
     void dropReply();
     void complete(Result<ConsulRawReply> result);
-    void deliver();
+    void deliver(std::shared_ptr<void> value);
 
     QPointer<QObject> m_context;
     bool m_hadContext = false;
-    Done m_done;
+    Work m_work;
+    Finish m_finish;
+    qint64 m_offThreadBytes = 0;
     QPointer<QNetworkReply> m_reply;
     QTimer m_timer;
     QElapsedTimer m_elapsed;
     QByteArray m_body;
     qint64 m_maxBody = 0;
-    std::optional<Result<ConsulRawReply>> m_result;
     bool m_completed = false;
     bool m_delivering = false;
+    bool m_working = false; // off-thread work in progress: the request must outlive it
     bool m_aborted = false;
 };
 

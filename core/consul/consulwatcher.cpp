@@ -13,12 +13,27 @@ namespace Baton {
 
 using nlohmann::json;
 
+// What the decode step found, handed from the worker (or inline) to onOutcome in the watcher's thread.
+struct ConsulWatcher::Outcome
+{
+    bool answered = false; // a 2xx, or a 404 that means "nothing"
+    std::optional<Error> error; // transport, HTTP, parse or decode failure
+    Consul::Meta meta;
+    int status = 0;
+    bool sameBytes = false;
+    bool changed = false;
+    ConsulDigest::Digest digest;
+    size_t bodyHash = 0;
+    qsizetype bodySize = 0;
+};
+
 ConsulWatcher::ConsulWatcher(
-    ConsulClient *client, ConsulWatchTarget target, ConsulWatchOptions options, QObject *parent)
+    ConsulClient *client, ConsulWatchTarget target, ConsulWatchOptions options, StagedDecode decode, QObject *parent)
     : QObject(parent)
     , m_client(client)
     , m_target(std::move(target))
     , m_options(std::move(options))
+    , m_decode(std::move(decode))
     , m_clock(m_options.clock ? m_options.clock : ConsulClock::system())
     , m_timer(m_clock->createTimer())
     , m_random(m_options.seed ? m_options.seed : QRandomGenerator::global()->generate())
@@ -108,44 +123,94 @@ void ConsulWatcher::issue()
     query.waitMs = m_index > 0 ? m_options.waitMs : 0;
     m_client->addQueryOptions(request, query);
 
+    // What the worker needs, by value: the decode step may run on a QThreadPool thread for large bodies.
+    struct Snapshot
+    {
+        bool hasValue;
+        ConsulDigest::Digest digest;
+        size_t bodyHash;
+        qsizetype bodySize;
+        int bodyStatus;
+    };
+    const Snapshot snapshot { m_hasValue, m_digest, m_bodyHash, m_bodySize, m_bodyStatus };
+    const ConsulWatchTarget::NotFound notFound = m_target.notFound;
+    const JsonLimits limits = m_client->config().jsonLimits;
+    const QString token = m_client->config().token;
+    const StagedDecode decode = m_decode;
+    ConsulClient::Work work = [snapshot, notFound, limits, token, decode](Result<ConsulRawReply> raw) {
+        auto out = std::make_shared<std::pair<Outcome, std::shared_ptr<void>>>();
+        Outcome &o = out->first;
+        if (!raw) {
+            o.error = raw.error();
+            return std::shared_ptr<void>(out);
+        }
+        const bool notFoundIsContent = raw->status == 404 && notFound != ConsulWatchTarget::NotFound::IsError;
+        if ((raw->status < 200 || raw->status > 299) && !notFoundIsContent) {
+            o.error = ConsulClient::httpErrorFrom(*raw, token);
+            return std::shared_ptr<void>(out);
+        }
+        o.answered = true;
+        o.meta = raw->meta;
+        o.status = raw->status;
+        o.bodySize = raw->body.size();
+        o.bodyHash = qHashBits(raw->body.constData(), size_t(raw->body.size()), 0x9e3779b9U);
+        // The same bytes as last time decode to the same content: nothing to parse (the idle case).
+        o.sameBytes = snapshot.hasValue && o.status == snapshot.bodyStatus && o.bodySize == snapshot.bodySize
+            && o.bodyHash == snapshot.bodyHash;
+        if (o.sameBytes)
+            return std::shared_ptr<void>(out);
+        json document;
+        if (raw->status == 404) {
+            document = notFound == ConsulWatchTarget::NotFound::IsNull ? json(nullptr) : json::array();
+        } else {
+            auto parsed = parseJsonBounded(raw->body, limits);
+            if (!parsed) {
+                o.error = parsed.error();
+                return std::shared_ptr<void>(out);
+            }
+            document = std::move(*parsed);
+        }
+        o.digest = ConsulDigest::of(document);
+        if (snapshot.hasValue && o.digest == snapshot.digest)
+            return std::shared_ptr<void>(out);
+        auto staged = decode(document);
+        if (!staged) {
+            o.error = staged.error();
+            return std::shared_ptr<void>(out);
+        }
+        o.changed = true;
+        out->second = std::move(*staged);
+        return std::shared_ptr<void>(out);
+    };
     const quint64 generation = m_generation;
+    ConsulClient::Finish finish = [this, generation](std::shared_ptr<void> value) {
+        auto out = std::static_pointer_cast<std::pair<Outcome, std::shared_ptr<void>>>(value);
+        onOutcome(generation, out->first, std::move(out->second));
+    };
     ++m_requestCount;
     m_state = State::Fetching;
-    m_call = m_client->send(std::move(request), this,
-        [this, generation](Result<ConsulRawReply> raw) { onReply(generation, std::move(raw)); });
+    m_call = m_client->sendProcessed(std::move(request), this, std::move(work), std::move(finish));
 }
 
-void ConsulWatcher::onReply(quint64 generation, Result<ConsulRawReply> raw)
+void ConsulWatcher::onOutcome(quint64 generation, const Outcome &o, std::shared_ptr<void> staged)
 {
     if (generation != m_generation || !m_running) {
         ++m_staleDropped;
         return;
     }
     m_call = ConsulCall();
-    if (!raw) {
-        onFailure(raw.error());
+    if (!o.answered) {
+        onFailure(*o.error);
         return;
     }
-    const bool notFoundIsContent = raw->status == 404 && m_target.notFound != ConsulWatchTarget::NotFound::IsError;
-    if ((raw->status < 200 || raw->status > 299) && !notFoundIsContent) {
-        onFailure(m_client ? m_client->httpError(*raw) : Error::fromHttpStatus(raw->status, QString()));
-        return;
-    }
-    onSuccess(*raw);
-}
-
-void ConsulWatcher::onSuccess(const ConsulRawReply &reply)
-{
-    m_meta = reply.meta;
+    m_meta = o.meta;
     const QPointer<ConsulWatcher> self(this);
-    const quint64 generation = m_generation;
-    // A body we cannot use must be fetched again, not waited on: keep the old index if this one fails.
-    const quint64 previousIndex = m_index;
 
     // Index hygiene (Consul's rules for blocking-query clients). Without an index the endpoint cannot block and
     // the watch degrades to polling at the token bucket's rate.
-    if (reply.meta.hasIndex) {
-        const quint64 index = std::max<quint64>(reply.meta.index, 1);
+    const quint64 previousIndex = m_index;
+    if (o.meta.hasIndex) {
+        const quint64 index = std::max<quint64>(o.meta.index, 1);
         if (m_index > 0 && index < m_index) {
             // Snapshot restore, reaped tombstones, a restarted server: one plain fetch, then block again.
             qCInfo(lcConsul).noquote() << "index of" << QString::fromUtf8(m_target.path) << "went backwards from"
@@ -158,44 +223,23 @@ void ConsulWatcher::onSuccess(const ConsulRawReply &reply)
     } else {
         m_index = 0;
     }
-
-    // The same bytes as last time decode to the same content: skip the parse (the idle case).
-    const size_t bodyHash = qHashBits(reply.body.constData(), size_t(reply.body.size()), 0x9e3779b9U);
-    const bool sameBytes
-        = m_hasValue && reply.status == m_bodyStatus && reply.body.size() == m_bodySize && bodyHash == m_bodyHash;
-    bool changedNow = false;
-    if (!sameBytes) {
-        json document;
-        if (reply.status == 404) {
-            document = m_target.notFound == ConsulWatchTarget::NotFound::IsNull ? json(nullptr) : json::array();
-        } else {
-            auto parsed
-                = parseJsonBounded(reply.body, m_client ? m_client->config().jsonLimits : JsonLimits::consulDefault());
-            if (!parsed) {
-                m_index = previousIndex;
-                onFailure(parsed.error());
-                return;
-            }
-            document = std::move(*parsed);
-        }
-        const ConsulDigest::Digest digest = ConsulDigest::of(document);
-        if (!m_hasValue || !(digest == m_digest)) {
-            if (auto stored = store(document); !stored) {
-                m_index = previousIndex;
-                onFailure(stored.error());
-                return;
-            }
-            m_digest = digest;
-            m_hasValue = true;
-            changedNow = true;
-        }
-        m_bodyHash = bodyHash;
-        m_bodySize = reply.body.size();
-        m_bodyStatus = reply.status;
+    if (o.error) {
+        // A body we cannot use must be fetched again, not waited on: keep the old index.
+        m_index = previousIndex;
+        onFailure(*o.error);
+        return;
+    }
+    if (!o.sameBytes) {
+        m_bodyHash = o.bodyHash;
+        m_bodySize = o.bodySize;
+        m_bodyStatus = o.status;
     }
     m_consecutiveErrors = 0;
     m_lastError.reset();
-    if (changedNow) {
+    if (o.changed) {
+        commit(std::move(staged));
+        m_digest = o.digest;
+        m_hasValue = true;
         ++m_changeCount;
         Q_EMIT changed();
         // A slot may have stopped, restarted or deleted us.

@@ -6,6 +6,7 @@
 #include "core/consul/consulreply.h"
 #include "core/consul/consultypes.h"
 
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -97,15 +98,19 @@ Q_SIGNALS:
     void errorOccurred(const Baton::Error &error);
 
 protected:
-    ConsulWatcher(ConsulClient *client, ConsulWatchTarget target, ConsulWatchOptions options, QObject *parent);
-    // Decodes and keeps the document; an error leaves the previous value in place.
-    virtual Result<void> store(const nlohmann::json &document) = 0;
+    // Decodes a document into a new value. Runs on a worker thread for large bodies: it must be pure.
+    using StagedDecode = std::function<Result<std::shared_ptr<void>>(const nlohmann::json &)>;
+
+    ConsulWatcher(ConsulClient *client, ConsulWatchTarget target, ConsulWatchOptions options, StagedDecode decode,
+        QObject *parent);
+    // Takes a value made by the StagedDecode (in the watcher's thread, just before `changed`).
+    virtual void commit(std::shared_ptr<void> value) = 0;
 
 private:
+    struct Outcome;
     void issue();
     void waitFor(qint64 delayMs);
-    void onReply(quint64 generation, Result<ConsulRawReply> raw);
-    void onSuccess(const ConsulRawReply &reply);
+    void onOutcome(quint64 generation, const Outcome &outcome, std::shared_ptr<void> staged);
     void onFailure(const Error &error);
     void refill();
     qint64 msUntilToken() const;
@@ -113,6 +118,7 @@ private:
     QPointer<ConsulClient> m_client;
     ConsulWatchTarget m_target;
     ConsulWatchOptions m_options;
+    StagedDecode m_decode;
     ConsulClock *m_clock;
     std::unique_ptr<ConsulTimer> m_timer;
     QRandomGenerator m_random;
@@ -149,24 +155,25 @@ public:
 
     ConsulWatch(ConsulClient *client, ConsulWatchTarget target, Decode decode, ConsulWatchOptions options = {},
         QObject *parent = nullptr)
-        : ConsulWatcher(client, std::move(target), std::move(options), parent)
-        , m_decode(std::move(decode))
+        : ConsulWatcher(client, std::move(target), std::move(options), staged(std::move(decode)), parent)
     { }
 
     const T &value() const { return m_value; }
 
 protected:
-    Result<void> store(const nlohmann::json &document) override
-    {
-        Result<T> decoded = m_decode(document);
-        if (!decoded)
-            return fail(decoded.error());
-        m_value = std::move(*decoded);
-        return {};
-    }
+    void commit(std::shared_ptr<void> value) override { m_value = std::move(*std::static_pointer_cast<T>(value)); }
 
 private:
-    Decode m_decode;
+    static StagedDecode staged(Decode decode)
+    {
+        return [decode = std::move(decode)](const nlohmann::json &document) -> Result<std::shared_ptr<void>> {
+            Result<T> decoded = decode(document);
+            if (!decoded)
+                return fail(decoded.error());
+            return std::shared_ptr<void>(std::make_shared<T>(std::move(*decoded)));
+        };
+    }
+
     T m_value {};
 };
 

@@ -10,8 +10,10 @@
 #include <QLoggingCategory>
 #include <QMutex>
 #include <QProcessEnvironment>
+#include <QSemaphore>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace Baton;
 using Fake = FakeConsulServer;
@@ -540,6 +542,87 @@ private Q_SLOTS:
         QTRY_VERIFY(firstCalled);
         QTest::qWait(50);
         QVERIFY(!secondCalled);
+    }
+
+    void largeBodiesAreDecodedOffTheCallersThread()
+    {
+        Fake server;
+        QVERIFY(server.listen());
+        server.setHandler([](const Fake::Request &) {
+            return Fake::Response::json("[{\"Node\":{\"Node\":\"web-1\"},\"Service\":{\"Service\":\"web\"},"
+                                        "\"Checks\":[{\"CheckID\":\"serfHealth\",\"Status\":\"passing\"}]}]",
+                12);
+        });
+        ConsulConfig config = configFor(server);
+        config.offThreadDecodeBytes = 1; // everything counts as large
+        ConsulClient client(config);
+        Waiter<QList<Consul::ServiceHealth>> w;
+        QThread *callbackThread = nullptr;
+        client.healthService("web", {}, this, [&](ConsulReply<QList<Consul::ServiceHealth>> r) {
+            callbackThread = QThread::currentThread();
+            w.reply = std::move(r);
+        });
+        QVERIFY(w.wait());
+        QCOMPARE(callbackThread, QThread::currentThread()); // delivered in the client's thread
+        QCOMPARE(w.reply->result.value().first().node.name, "web-1");
+        QCOMPARE(w.reply->meta.index, 12u);
+
+        QThread *workThread = nullptr;
+        bool finished = false;
+        client.sendProcessed(
+            ConsulHttpRequest { "GET", "/v1/health/service/web", {}, {}, {}, 0 }, this,
+            [&workThread](Result<ConsulRawReply>) {
+                workThread = QThread::currentThread();
+                return std::shared_ptr<void>();
+            },
+            [&finished](std::shared_ptr<void>) { finished = true; });
+        QTRY_VERIFY(finished);
+        QVERIFY(workThread != nullptr);
+        QVERIFY(workThread != QThread::currentThread());
+    }
+
+    void abortContextAndClientDeathDuringOffThreadWork_data()
+    {
+        QTest::addColumn<int>("how");
+        QTest::newRow("abort") << 0;
+        QTest::newRow("context destroyed") << 1;
+        QTest::newRow("client destroyed") << 2;
+    }
+
+    void abortContextAndClientDeathDuringOffThreadWork()
+    {
+        QFETCH(int, how);
+        Fake server;
+        QVERIFY(server.listen());
+        server.setHandler([](const Fake::Request &) { return Fake::Response::json("[]", 3); });
+        ConsulConfig config = configFor(server);
+        config.offThreadDecodeBytes = 1;
+        auto client = std::make_unique<ConsulClient>(config);
+        auto context = std::make_unique<QObject>();
+        QSemaphore started;
+        QSemaphore proceed;
+        bool finished = false;
+        ConsulCall call = client->sendProcessed(
+            ConsulHttpRequest { "GET", "/v1/catalog/nodes", {}, {}, {}, 0 }, context.get(),
+            [&started, &proceed](Result<ConsulRawReply>) {
+                started.release();
+                proceed.acquire(); // hold the worker until the test has done its damage
+                return std::shared_ptr<void>(std::make_shared<int>(1));
+            },
+            [&finished](std::shared_ptr<void>) { finished = true; });
+        QTRY_VERIFY(started.available() == 1);
+        if (how == 0)
+            call.abort();
+        else if (how == 1)
+            context.reset();
+        else
+            client.reset();
+        QVERIFY(!call.isActive());
+        proceed.release();
+        QTest::qWait(50);
+        QVERIFY(!finished);
+        if (client)
+            QTRY_COMPARE(client->pendingCalls(), 0);
     }
 
     void kvWritesSendExactFlagsAndBytes()

@@ -43,12 +43,13 @@ struct Rig
     Fake server { &clock };
     std::unique_ptr<ConsulClient> client;
 
-    bool init()
+    bool init(qint64 offThreadDecodeBytes = 256 * 1024)
     {
         if (!server.listen())
             return false;
         ConsulConfig config;
         config.address = server.url();
+        config.offThreadDecodeBytes = offThreadDecodeBytes;
         client = std::make_unique<ConsulClient>(config);
         return true;
     }
@@ -129,6 +130,33 @@ private Q_SLOTS:
         QCOMPARE(w->index(), 12u);
         QCOMPARE(w->changeCount(), 2);
         QVERIFY(w->requestCount() >= 4);
+    }
+
+    void decodingOnAWorkerThreadBehavesTheSame()
+    {
+        Rig rig;
+        QVERIFY(rig.init(1)); // every body is "large": parse, digest and decode happen on the thread pool
+        rig.server.setContent(10, "[{\"Key\":\"a\",\"Value\":\"MQ==\"}]");
+        std::unique_ptr<ConsulWatch<QList<Consul::KvEntry>>> w(
+            ConsulWatches::kvTree(rig.client.get(), "baton/", rig.options()));
+        QSignalSpy changed(w.get(), &ConsulWatcher::changed);
+        w->start();
+        QVERIFY(rig.runFor(w.get(), 20 * 1000));
+        QCOMPARE(changed.count(), 1);
+        rig.server.setContent(11, "[{\"Key\":\"a\",\"Value\":\"Mg==\"}]");
+        QVERIFY(rig.runFor(w.get(), 20 * 1000));
+        rig.server.setContent(12, "[ {\"Value\":\"Mg==\", \"Key\":\"a\"} ]");
+        QVERIFY(rig.runFor(w.get(), 20 * 1000));
+        QCOMPARE(changed.count(), 2);
+        QCOMPARE(w->value().first().value, QByteArray("2"));
+        QCOMPARE(w->index(), 12u);
+        w->stop();
+        // A stop while a body is being decoded on the pool: the late result is dropped.
+        rig.server.setContent(13, "[{\"Key\":\"a\",\"Value\":\"Mw==\"}]");
+        w->start();
+        w->stop();
+        QTest::qWait(50);
+        QCOMPARE(changed.count(), 2);
     }
 
     void reorderedContentIsNotAChange()

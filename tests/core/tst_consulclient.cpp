@@ -4,6 +4,7 @@
 // tst_consulclientsim.cpp.
 #include "core/consul/consulclient.h"
 #include "support/fakeconsulserver.h"
+#include "support/testpaths.h"
 
 #include <nlohmann/json.hpp>
 
@@ -753,6 +754,42 @@ private Q_SLOTS:
         QVERIFY(txn.reply->result);
         QVERIFY(!txn.reply->result->committed);
         QCOMPARE(txn.reply->result->errors.first().opIndex, 1);
+    }
+
+    void httpsTrustsOnlyTheConfiguredCa()
+    {
+        const QString tls = TestPaths::testDataDir() + "/tls/";
+        Fake server;
+        QVERIFY(server.listenTls(tls + "server.pem", tls + "server.key"));
+        QCOMPARE(server.url().scheme(), "https");
+        server.setHandler([](const Fake::Request &) { return Fake::Response::json("[]", 4); });
+
+        ConsulConfig trusted;
+        trusted.address = server.url();
+        trusted.caFile = tls + "ca.pem";
+        trusted.token = kCanary;
+        ConsulClient good(trusted);
+        QVERIFY(!good.configError());
+        Waiter<QList<Consul::Node>> ok;
+        good.catalogNodes({}, this, ok.cb());
+        QVERIFY(ok.wait());
+        QVERIFY2(ok.reply->result, ok.reply->result ? "" : qPrintable(ok.reply->result.error().toString()));
+        QCOMPARE(server.requestCount(), 1);
+        QCOMPARE(server.requests().first().header("X-Consul-Token"), QByteArray(kCanary));
+
+        // The system trust store and an unrelated CA both refuse the certificate: the handshake fails before
+        // a single request byte (and so the token) is sent.
+        for (const QString &ca : { QString(), tls + "other-ca.pem" }) {
+            ConsulConfig untrusted = trusted;
+            untrusted.caFile = ca;
+            ConsulClient bad(untrusted);
+            Waiter<QList<Consul::Node>> refused;
+            bad.catalogNodes({}, this, refused.cb());
+            QVERIFY(refused.wait());
+            QVERIFY(!refused.reply->result);
+            QCOMPARE(refused.reply->result.error().kind, Error::Kind::Network);
+            QCOMPARE(server.requestCount(), 1);
+        }
     }
 
     void unusableConfigFailsEveryCall()

@@ -1,5 +1,8 @@
 #include "support/fakeconsulserver.h"
 
+#include <QFile>
+#include <QSslKey>
+#include <QSslServer>
 #include <QTcpServer>
 #include <QTcpSocket>
 
@@ -153,9 +156,37 @@ quint16 FakeConsulServer::port() const
     return m_server->serverPort();
 }
 
+bool FakeConsulServer::listenTls(const QString &certFile, const QString &keyFile)
+{
+    QFile cert(certFile);
+    QFile key(keyFile);
+    if (!cert.open(QIODevice::ReadOnly) || !key.open(QIODevice::ReadOnly)) {
+        qWarning("FakeConsulServer: cannot read %s or %s", qPrintable(certFile), qPrintable(keyFile));
+        return false;
+    }
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setLocalCertificate(QSslCertificate(cert.readAll(), QSsl::Pem));
+    config.setPrivateKey(QSslKey(key.readAll(), QSsl::Ec, QSsl::Pem));
+    config.setPeerVerifyMode(QSslSocket::VerifyNone);
+    if (config.localCertificate().isNull() || config.privateKey().isNull()) {
+        qWarning(
+            "FakeConsulServer: %s or %s is not a PEM certificate / EC key", qPrintable(certFile), qPrintable(keyFile));
+        return false;
+    }
+    delete m_server;
+    auto *server = new QSslServer(this);
+    server->setSslConfiguration(config);
+    m_server = server;
+    m_tls = true;
+    // QSslServer hands out a connection once its handshake is done.
+    connect(m_server, &QTcpServer::pendingConnectionAvailable, this, &FakeConsulServer::onNewConnection);
+    return m_server->listen(QHostAddress::LocalHost, 0);
+}
+
 QUrl FakeConsulServer::url() const
 {
-    return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port()));
+    return QUrl(
+        QStringLiteral("%1://127.0.0.1:%2").arg(m_tls ? QStringLiteral("https") : QStringLiteral("http")).arg(port()));
 }
 
 void FakeConsulServer::setHandler(Handler handler)

@@ -90,6 +90,8 @@ public:
     ~FakeConsulServer() override;
 
     bool listen();
+    // HTTPS with this certificate and key (PEM files); false with a reason on stderr when they cannot be used.
+    bool listenTls(const QString &certFile, const QString &keyFile);
     QUrl url() const;
     quint16 port() const;
 
@@ -124,6 +126,7 @@ private:
 
     ConsulClock *m_clock;
     QTcpServer *m_server = nullptr;
+    bool m_tls = false;
     Handler m_handler;
     Mode m_mode = Mode::Honest;
     quint64 m_index = 10;

@@ -183,6 +183,26 @@ private Q_SLOTS:
             m_consul->healthState(Consul::CheckStatus::Warning, {}, c, cb);
         })).isEmpty());
 
+        // fail and pass through web-1's agent: critical, then passing again.
+        QVERIFY(call<void>([&](QObject *c, auto cb) {
+            m_consul->agentCheckTtl("web-ttl", Consul::TtlStatus::Fail, "disk full", c, cb);
+        }).result);
+        auto failing = value(call<QList<Consul::HealthCheck>>(
+            [&](QObject *c, auto cb) { m_consul->healthState(Consul::CheckStatus::Critical, {}, c, cb); }));
+        QCOMPARE(failing.size(), 1);
+        QCOMPARE(failing.first().node, "web-1");
+        QCOMPARE(failing.first().output, "disk full");
+        QVERIFY(call<void>([&](QObject *c, auto cb) {
+            m_consul->agentCheckTtl("web-ttl", Consul::TtlStatus::Pass, {}, c, cb);
+        }).result);
+        QVERIFY(value(call<QList<Consul::HealthCheck>>([&](QObject *c, auto cb) {
+            m_consul->healthState(Consul::CheckStatus::Critical, {}, c, cb);
+        })).isEmpty());
+        const auto unknownCheck = call<void>(
+            [&](QObject *c, auto cb) { m_consul->agentCheckTtl("no-such-check", Consul::TtlStatus::Pass, {}, c, cb); });
+        QVERIFY(!unknownCheck.result);
+        QVERIFY(!unknownCheck.result.error().message.isEmpty());
+
         // Node maintenance: a critical _node_maintenance check with our reason, on every instance of the node.
         QVERIFY(call<void>([&](QObject *c, auto cb) {
             m_web2->agentNodeMaintenance(true, "baton job 7 by alice", c, cb);

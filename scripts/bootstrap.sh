@@ -9,7 +9,7 @@ packages=(
     # Qt 6.4 and libraries (qt6-charts-dev needs the OpenGL dev packages on bookworm)
     qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev qt6-svg-dev
     qt6-httpserver-dev qt6-websockets-dev libqt6sql6-sqlite libqt6sql6-psql qtkeychain-qt6-dev
-    nlohmann-json3-dev libexpected-dev
+    nlohmann-json3-dev libexpected-dev zlib1g-dev
     # the gate, the job service's runners and their tests
     ansible-core python3-pytest python3-consul
     # PostgreSQL store tests, protocol model checking, SSE client from outside the project

@@ -3,7 +3,7 @@
 #include "tools/consul-sim/agent.h"
 #include "tools/consul-sim/goquote.h"
 
-#include <array>
+#include <zlib.h>
 
 #include <QRandomGenerator>
 
@@ -14,42 +14,25 @@ namespace {
 // NYTimes gziphandler's default minimum size, which Consul's HTTP server uses.
 constexpr qsizetype kGzipMinSize = 1400;
 
-std::uint32_t crc32(const QByteArray &data)
-{
-    static const auto table = [] {
-        std::array<std::uint32_t, 256> t {};
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t c = i;
-            for (int k = 0; k < 8; ++k)
-                c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-            t[i] = c;
-        }
-        return t;
-    }();
-    std::uint32_t crc = 0xFFFFFFFFu;
-    for (const char ch : data)
-        crc = table[(crc ^ static_cast<unsigned char>(ch)) & 0xFFu] ^ (crc >> 8);
-    return crc ^ 0xFFFFFFFFu;
-}
-
-void appendLe32(QByteArray &out, std::uint32_t v)
-{
-    for (int i = 0; i < 4; ++i)
-        out += char((v >> (8 * i)) & 0xFFu);
-}
-
-// A gzip member (RFC 1952) around the deflate stream qCompress makes. qCompress writes a 4-byte length, then
-// a zlib stream (2-byte header, deflate data, 4-byte Adler-32); gzip wants the bare deflate data between its
-// own header and a CRC-32/length trailer. This keeps the simulator free of a direct zlib dependency.
+// A gzip member (RFC 1952), as Go's gzip handler sends it. zlib writes the gzip header and trailer itself when
+// windowBits is 16 + MAX_WBITS.
 std::optional<QByteArray> gzip(const QByteArray &input)
 {
-    const QByteArray z = qCompress(input, 6);
-    if (z.size() < 4 + 2 + 4)
+    z_stream zs {};
+    if (deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return std::nullopt;
-    QByteArray out("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff", 10);
-    out += QByteArrayView(z).sliced(6, z.size() - 6 - 4);
-    appendLe32(out, crc32(input));
-    appendLe32(out, std::uint32_t(input.size()));
+    QByteArray out;
+    out.resize(qsizetype(deflateBound(&zs, uLong(input.size()))));
+    zs.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(input.constData()));
+    zs.avail_in = uInt(input.size());
+    zs.next_out = reinterpret_cast<Bytef *>(out.data());
+    zs.avail_out = uInt(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    const auto written = qsizetype(zs.total_out);
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END)
+        return std::nullopt;
+    out.truncate(written);
     return out;
 }
 

@@ -200,6 +200,7 @@ void ConsoleSession::disconnectAll()
     m_kvWatch = nullptr;
     m_consul.reset();
     m_catalog.clear();
+    m_kvFresh.clear();
     m_jobs->clear();
     m_nodes->clear();
     m_log->clear();
@@ -706,6 +707,12 @@ ServiceStatus ConsoleSession::composeStatus(const QString &service,
     return s;
 }
 
+void ConsoleSession::rememberFresh(const QString &key, const std::optional<Consul::KvEntry> &entry)
+{
+    m_kvFresh.insert(key, entry);
+    m_rebuildTimer.start();
+}
+
 void ConsoleSession::rebuildServices()
 {
     if (!m_servicesWatch)
@@ -714,6 +721,16 @@ void ConsoleSession::rebuildServices()
     if (m_kvWatch) {
         for (const Consul::KvEntry &e : m_kvWatch->value())
             keys.insert(e.key, e);
+    }
+    for (auto it = m_kvFresh.begin(); it != m_kvFresh.end();) {
+        const quint64 fresh = it.value() ? it.value()->modifyIndex : 0;
+        const quint64 watched = keys.contains(it.key()) ? keys.value(it.key()).modifyIndex : 0;
+        if (it.value() && fresh > watched) {
+            keys.insert(it.key(), *it.value());
+            ++it;
+        } else {
+            it = m_kvFresh.erase(it); // the watch has caught up
+        }
     }
     QList<ServiceStatus> list;
     const Consul::CatalogServices services = m_servicesWatch->value();
@@ -866,11 +883,19 @@ void ConsoleSession::setMaxOffline(const QString &service, const MaxOffline &val
                         }
                         if (*r.result) {
                             qCInfo(lcApp).noquote() << "max_offline of" << service << "written";
-                            // The KV watch brings the new value; tell the caller what we wrote meanwhile.
                             MaxOfflineWrite out;
                             out.written = true;
                             out.current = m_services->service(service) ? *m_services->service(service) : ServiceStatus {};
                             deliver(out);
+                            // Show it at once rather than when the KV watch's next read comes round.
+                            Consul::QueryOptions q;
+                            q.consistency = Consul::Consistency::Consistent;
+                            q.datacenter = m_profile.datacenter;
+                            m_consul->kvGet(key, q, this,
+                                            [this, generation, key](ConsulReply<std::optional<Consul::KvEntry>> now) {
+                                                if (generation == m_generation && now.ok())
+                                                    rememberFresh(key, *now.result);
+                                            });
                             return;
                         }
                         // Someone else wrote first: read what is there now, consistently, and hand it back.
@@ -888,6 +913,7 @@ void ConsoleSession::setMaxOffline(const QString &service, const MaxOffline &val
                                             MaxOfflineWrite out;
                                             out.written = false;
                                             out.current = composeStatus(service, *now.result);
+                                            rememberFresh(maxOfflineKey(service), *now.result);
                                             deliver(out);
                                         });
                     });

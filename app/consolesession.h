@@ -138,6 +138,7 @@ private:
     void updateHealthJobs();
     ServiceStatus composeStatus(const QString &service, const std::optional<Consul::KvEntry> &maxOfflineKey) const;
     QString maxOfflineKey(const QString &service) const;
+    void rememberFresh(const QString &key, const std::optional<Consul::KvEntry> &entry);
 
     ConnectionProfile m_profile;
     JobListModel *m_jobs;
@@ -153,6 +154,9 @@ private:
     ConsulWatch<Consul::CatalogServices> *m_servicesWatch = nullptr;
     ConsulWatch<QList<Consul::KvEntry>> *m_kvWatch = nullptr;
     QHash<QString, QList<Consul::CatalogService>> m_catalog;
+    // Keys this console just wrote or read consistently, newer than what the KV watch has shown so far (its token
+    // bucket may hold the next read back for seconds): they win until the watch catches up.
+    QHash<QString, std::optional<Consul::KvEntry>> m_kvFresh;
     QTimer m_catalogTimer;
     QTimer m_rebuildTimer; // coalesces Consul changes into one services rebuild
 

@@ -50,8 +50,6 @@ QImage render(MainWindow &window, QWidget *dialog)
 
 int main(int argc, char *argv[])
 {
-    // The icons live in baton_app, a static library: its resources must be pulled in by name.
-    Q_INIT_RESOURCE(baton);
     QStringList args;
     for (int i = 1; i < argc; ++i)
         args << QString::fromLocal8Bit(argv[i]);

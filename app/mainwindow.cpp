@@ -49,6 +49,17 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+// The icons are compiled into baton_app, a static library: its resources are registered by name, once, from the
+// global namespace (Q_INIT_RESOURCE's rule).
+static void initConsoleResources()
+{
+    static bool done = false;
+    if (!done) {
+        Q_INIT_RESOURCE(baton);
+        done = true;
+    }
+}
+
 namespace Baton {
 
 namespace {
@@ -63,7 +74,7 @@ MainWindow::MainWindow(ConsoleSession *session, TokenStore *tokens, QSettings *s
     , m_session(session)
     , m_tokens(tokens)
     , m_settings(settings)
-    , m_tray(new TrayNotifier(this))
+    , m_tray((initConsoleResources(), new TrayNotifier(this)))
 {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("Baton Console"));
@@ -608,6 +619,7 @@ LaunchDialog *MainWindow::openLaunchDialog()
             showMessage(QStringLiteral("Launched job %1 on %2 node(s).").arg(r->id).arg(r->nodes.size()));
             dialog->accept();
             showPage(Page::Jobs);
+            m_session->jobs()->flush(); // the new row is in the model now, not at the next tick
             m_jobTable->selectJob(r->id);
         });
     });
@@ -752,6 +764,7 @@ void MainWindow::openRelaunch(qint64 jobId, const QStringList &nodes)
                 return;
             }
             showMessage(QStringLiteral("Job %1 relaunches job %2 on %3 node(s).").arg(r->id).arg(jobId).arg(r->nodes.size()));
+            m_session->jobs()->flush();
             m_jobTable->selectJob(r->id);
         });
     });

@@ -425,9 +425,15 @@ void LaunchDialog::revalidate()
         m_overrideFreeze->setChecked(false);
 
     const QStringList p = problems();
-    m_problems->setText(p.join(u'\n'));
-    m_problems->setStyleSheet(p.isEmpty() ? QString()
-                                          : QStringLiteral("color: %1").arg(theme.color(Theme::Role::Critical).name()));
+    QStringList shown = p;
+    if (!m_lastError.isEmpty())
+        shown << m_lastError;
+    if (m_busy)
+        shown << QStringLiteral("Launching…");
+    m_problems->setText(shown.join(u'\n'));
+    m_problems->setStyleSheet(p.isEmpty() && m_lastError.isEmpty()
+                                  ? QString()
+                                  : QStringLiteral("color: %1").arg(theme.color(Theme::Role::Critical).name()));
     m_launch->setEnabled(p.isEmpty() && !m_busy);
     m_launch->setText(nodes.isEmpty() ? QStringLiteral("Launch")
                           : QStringLiteral("Launch on %1 node%2").arg(nodes.size()).arg(nodes.size() == 1 ? QString() : QStringLiteral("s")));
@@ -436,18 +442,15 @@ void LaunchDialog::revalidate()
 void LaunchDialog::setBusy(bool busy)
 {
     m_busy = busy;
-    m_launch->setEnabled(!busy && problems().isEmpty());
-    if (busy) {
-        m_problems->setText(QStringLiteral("Launching…"));
-        m_problems->setStyleSheet(QString());
-    }
+    if (busy)
+        m_lastError.clear();
+    revalidate();
 }
 
 void LaunchDialog::launchFailed(const Error &error)
 {
+    m_lastError = QStringLiteral("The job service did not launch it: %1").arg(error.message);
     setBusy(false);
-    m_problems->setText(QStringLiteral("The job service did not launch it: %1").arg(error.message));
-    m_problems->setStyleSheet(QStringLiteral("color: %1").arg(Theme::current().color(Theme::Role::Critical).name()));
 }
 
 } // namespace Baton

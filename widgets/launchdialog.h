@@ -95,6 +95,7 @@ private:
     QDialogButtonBox *m_buttons;
     QPushButton *m_launch;
     bool m_busy = false;
+    QString m_lastError; // the service's answer to the last attempt, shown until the next one
 };
 
 } // namespace Baton

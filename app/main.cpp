@@ -10,6 +10,7 @@
 #include "widgets/servicesview.h"
 
 #include <cstdio>
+#include <memory>
 
 #include <QApplication>
 #include <QDir>
@@ -70,18 +71,13 @@ int main(int argc, char *argv[])
     if (!options->screenshotPath.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
 
-    QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("baton-console"));
-    QApplication::setOrganizationName(QStringLiteral("Baton"));
-    QApplication::setApplicationVersion(QStringLiteral(BATON_VERSION_STRING));
-    QApplication::setApplicationDisplayName(QStringLiteral("Baton Console"));
-    QApplication::setDesktopFileName(QStringLiteral("baton-console"));
-    QApplication::setStyle(QStringLiteral("Fusion"));
-    QApplication::setWindowIcon(QIcon(QStringLiteral(":/baton/icons/baton.svg")));
-
-    QSettings settings;
-    ProfileStore store(settings);
+    // Everything that can refuse to start is decided before the GUI exists, so a bad profile, environment or file
+    // is one line on stderr and nothing else.
+    QCoreApplication::setApplicationName(QStringLiteral("baton-console"));
+    QCoreApplication::setOrganizationName(QStringLiteral("Baton"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(BATON_VERSION_STRING));
+    auto settings = std::make_unique<QSettings>();
+    ProfileStore store(*settings);
     const std::optional<ConnectionProfile> saved = store.pick(options->profile);
     if (!options->profile.isEmpty() && (!saved || saved->name != options->profile)) {
         printLine(stderr, QStringLiteral("baton-console: there is no saved profile called \"%1\"").arg(options->profile));
@@ -97,10 +93,17 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    QGuiApplication::setHighDpiScaleFactorRoundingPolicy(Qt::HighDpiScaleFactorRoundingPolicy::PassThrough);
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("Baton Console"));
+    QApplication::setDesktopFileName(QStringLiteral("baton-console"));
+    QApplication::setStyle(QStringLiteral("Fusion"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/baton/icons/baton.svg")));
+
     ConsoleExtensions::registerBuiltInExtensions();
     ConsoleSession session;
     TokenStore *tokens = TokenStore::createDefault(&app);
-    MainWindow window(&session, tokens, &settings);
+    MainWindow window(&session, tokens, settings.get());
     if (!options->theme.isEmpty())
         window.setTheme(*Theme::variantFromName(options->theme));
     window.setProfiles(store.load(), resolved->profile, resolved->overrides);

@@ -16,10 +16,12 @@ EventStreamHub::EventStreamHub(JobStore *store, Metrics *metrics, Options option
     connect(&m_heartbeat, &QTimer::timeout, this, &EventStreamHub::heartbeat);
     connect(&m_poll, &QTimer::timeout, this, &EventStreamHub::poll);
     if (m_metrics) {
-        m_metrics->describe(QStringLiteral("baton_event_stream_clients"), QStringLiteral("gauge"), QStringLiteral("clients connected to GET /v1/events"));
+        m_metrics->describe(QStringLiteral("baton_event_stream_clients"), QStringLiteral("gauge"),
+            QStringLiteral("clients connected to GET /v1/events"));
         m_metrics->describe(QStringLiteral("baton_event_lag_seconds"), QStringLiteral("histogram"),
-                            QStringLiteral("from an event's creation to its commit and hand-over to the stream clients"));
-        m_metrics->describe(QStringLiteral("baton_event_seq"), QStringLiteral("gauge"), QStringLiteral("the newest committed event sequence number"));
+            QStringLiteral("from an event's creation to its commit and hand-over to the stream clients"));
+        m_metrics->describe(QStringLiteral("baton_event_seq"), QStringLiteral("gauge"),
+            QStringLiteral("the newest committed event sequence number"));
         m_metrics->addCollector([this](Metrics &m) {
             m.set(QStringLiteral("baton_event_stream_clients"), {}, double(m_clients.size()));
             m.set(QStringLiteral("baton_event_seq"), {}, double(m_lastSeq));
@@ -70,7 +72,8 @@ void EventStreamHub::onCommitted(const QList<StoredEvent> &events)
         appendToRing(e);
         m_lastSeq = e.seq;
         if (m_metrics)
-            m_metrics->observe(QStringLiteral("baton_event_lag_seconds"), {}, double(std::max<qint64>(0, now - e.atMs)) / 1000.0);
+            m_metrics->observe(
+                QStringLiteral("baton_event_lag_seconds"), {}, double(std::max<qint64>(0, now - e.atMs)) / 1000.0);
     }
     const auto clients = m_clients.values();
     for (Client *c : clients)
@@ -90,7 +93,8 @@ void EventStreamHub::poll()
             appendToRing(e);
             m_lastSeq = e.seq;
             if (m_metrics)
-                m_metrics->observe(QStringLiteral("baton_event_lag_seconds"), {}, double(std::max<qint64>(0, now - e.atMs)) / 1000.0);
+                m_metrics->observe(
+                    QStringLiteral("baton_event_lag_seconds"), {}, double(std::max<qint64>(0, now - e.atMs)) / 1000.0);
         }
         if (page->size() < 2000)
             break;
@@ -120,13 +124,18 @@ void EventStreamHub::attach(HttpConnection *connection, std::optional<quint64> l
         QString why;
         if (id > m_lastSeq) {
             resync = true;
-            why = QStringLiteral("Last-Event-ID %1 is newer than the newest event (%2); the service's store was replaced").arg(id).arg(m_lastSeq);
+            why = QStringLiteral(
+                "Last-Event-ID %1 is newer than the newest event (%2); the service's store was replaced")
+                      .arg(id)
+                      .arg(m_lastSeq);
         } else if (id < m_lastSeq) {
             auto range = m_store->eventRange();
             const quint64 oldest = range ? range->oldest : 0;
             if (!range || oldest == 0 || id + 1 < oldest) {
                 resync = true;
-                why = QStringLiteral("events after %1 are no longer kept (the replay window starts at %2)").arg(id).arg(oldest);
+                why = QStringLiteral("events after %1 are no longer kept (the replay window starts at %2)")
+                          .arg(id)
+                          .arg(oldest);
             }
         }
         if (resync) {
@@ -156,8 +165,8 @@ void EventStreamHub::pump(Client *c)
         QByteArray out;
         if (!m_ring.empty() && c->cursor + 1 >= m_ring.front().seq) {
             // Binary search the ring for the first event after the cursor.
-            auto it = std::upper_bound(m_ring.begin(), m_ring.end(), c->cursor,
-                                       [](quint64 seq, const Framed &e) { return seq < e.seq; });
+            auto it = std::upper_bound(
+                m_ring.begin(), m_ring.end(), c->cursor, [](quint64 seq, const Framed &e) { return seq < e.seq; });
             if (c->jobFilter == 0 && it != m_ring.end() && std::next(it) == m_ring.end()) {
                 // The common live case, one new event: hand over the shared frame without copying it.
                 out = it->frame;

@@ -122,7 +122,8 @@ Result<void> Journal::flushNow()
             m_metrics->inc(QStringLiteral("baton_store_errors_total"));
         const int delay = std::min(10000, 250 << std::min(m_failures, 6));
         if (m_failures == 1 || m_failures % 20 == 0)
-            qCCritical(lcStore).noquote() << "writing to the store failed, retrying in" << delay << "ms:" << m_lastError;
+            qCCritical(lcStore).noquote()
+                << "writing to the store failed, retrying in" << delay << "ms:" << m_lastError;
         m_retry.start(delay);
         return r;
     }

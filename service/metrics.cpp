@@ -104,8 +104,9 @@ QByteArray Metrics::render()
             out += name + labels + u' ' + number(v) + u'\n';
         for (const auto &[labels, h] : f.histograms) {
             for (std::size_t i = 0; i < kBuckets.size(); ++i)
-                out += name + QStringLiteral("_bucket") + withLabel(labels, QStringLiteral("le=\"%1\"").arg(number(kBuckets[i])))
-                    + u' ' + QString::number(h.buckets[i]) + u'\n';
+                out += name + QStringLiteral("_bucket")
+                    + withLabel(labels, QStringLiteral("le=\"%1\"").arg(number(kBuckets[i]))) + u' '
+                    + QString::number(h.buckets[i]) + u'\n';
             out += name + QStringLiteral("_bucket") + withLabel(labels, QStringLiteral("le=\"+Inf\"")) + u' '
                 + QString::number(h.count) + u'\n';
             out += name + QStringLiteral("_sum") + labels + u' ' + number(h.sum) + u'\n';

@@ -11,13 +11,15 @@ Result<NodeVars> NodeVars::load(const QString &path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return fail(Error::Kind::Io, QStringLiteral("cannot read the node-vars file %1: %2").arg(path, f.errorString()));
+        return fail(
+            Error::Kind::Io, QStringLiteral("cannot read the node-vars file %1: %2").arg(path, f.errorString()));
     constexpr qint64 kMax = 64 * 1024 * 1024;
     if (f.size() > kMax)
         return fail(Error::Kind::TooLarge, QStringLiteral("the node-vars file %1 is larger than 64 MiB").arg(path));
     auto vars = parse(f.read(kMax + 1));
     if (!vars)
-        return fail(Error::make(vars.error().kind, QStringLiteral("node-vars file %1: %2").arg(path, vars.error().message)));
+        return fail(
+            Error::make(vars.error().kind, QStringLiteral("node-vars file %1: %2").arg(path, vars.error().message)));
     return vars;
 }
 
@@ -29,8 +31,9 @@ Result<NodeVars> NodeVars::parse(const QByteArray &bytes)
     NodeVars v;
     for (auto it = doc.begin(); it != doc.end(); ++it) {
         if (it.key() != "defaults" && it.key() != "nodes")
-            return fail(Error::Kind::Decode, QStringLiteral("unknown key \"%1\" (expected defaults, nodes)")
-                                                 .arg(JsonFields::toQString(it.key()).left(60)));
+            return fail(Error::Kind::Decode,
+                QStringLiteral("unknown key \"%1\" (expected defaults, nodes)")
+                    .arg(JsonFields::toQString(it.key()).left(60)));
     }
     if (const auto d = doc.find("defaults"); d != doc.end() && !d->is_null()) {
         if (!d->is_object())
@@ -42,8 +45,8 @@ Result<NodeVars> NodeVars::parse(const QByteArray &bytes)
             return fail(Error::Kind::Decode, QStringLiteral("\"nodes\" must be an object keyed by node name"));
         for (auto it = n->begin(); it != n->end(); ++it) {
             if (!it->is_object())
-                return fail(Error::Kind::Decode, QStringLiteral("nodes.%1 must be an object")
-                                                     .arg(JsonFields::toQString(it.key()).left(60)));
+                return fail(Error::Kind::Decode,
+                    QStringLiteral("nodes.%1 must be an object").arg(JsonFields::toQString(it.key()).left(60)));
         }
         v.m_nodes = *n;
     }

@@ -9,8 +9,7 @@ namespace Baton {
 
 PlaybookCatalog::PlaybookCatalog(QString dir)
     : m_dir(QFileInfo(dir).canonicalFilePath().isEmpty() ? dir : QFileInfo(dir).canonicalFilePath())
-{
-}
+{ }
 
 bool PlaybookCatalog::isValidName(const QString &name)
 {
@@ -52,8 +51,8 @@ QList<PlaybookInfo> PlaybookCatalog::list() const
 {
     QList<PlaybookInfo> out;
     const QDir dir(m_dir);
-    const QStringList names = dir.entryList({ QStringLiteral("*.yml"), QStringLiteral("*.yaml") },
-                                            QDir::Files | QDir::Readable, QDir::Name);
+    const QStringList names = dir.entryList(
+        { QStringLiteral("*.yml"), QStringLiteral("*.yaml") }, QDir::Files | QDir::Readable, QDir::Name);
     for (const QString &n : names) {
         if (auto p = inspect(n))
             out.append(*p);
@@ -65,10 +64,12 @@ Result<PlaybookInfo> PlaybookCatalog::find(const QString &name) const
 {
     if (!isValidName(name))
         return fail(Error::Kind::InvalidInput,
-                    QStringLiteral("\"%1\" is not a playbook name: use a file name from GET /v1/playbooks").arg(name.left(100)));
+            QStringLiteral("\"%1\" is not a playbook name: use a file name from GET /v1/playbooks")
+                .arg(name.left(100)));
     if (auto p = inspect(name))
         return *p;
-    return fail(Error::Kind::InvalidInput, QStringLiteral("unknown playbook \"%1\" (see GET /v1/playbooks)").arg(name.left(100)));
+    return fail(Error::Kind::InvalidInput,
+        QStringLiteral("unknown playbook \"%1\" (see GET /v1/playbooks)").arg(name.left(100)));
 }
 
 } // namespace Baton

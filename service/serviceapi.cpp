@@ -17,9 +17,9 @@
 
 namespace Baton {
 
-using nlohmann::json;
 using JsonFields::toQString;
 using JsonFields::toStd;
+using nlohmann::json;
 
 namespace {
 
@@ -58,28 +58,35 @@ ServiceApi::ServiceApi(Context context, QObject *parent)
     const std::optional<Role> none;
     route("GET", QStringLiteral("/v1/health"), none, QString(), [this](const auto &c) { health(c); });
     route("GET", QStringLiteral("/v1/playbooks"), Role::Viewer, QString(), [this](const auto &c) { playbooks(c); });
-    route("POST", QStringLiteral("/v1/jobs"), Role::Operator, QStringLiteral("job.launch"), [this](const auto &c) { launch(c); });
+    route("POST", QStringLiteral("/v1/jobs"), Role::Operator, QStringLiteral("job.launch"),
+        [this](const auto &c) { launch(c); });
     route("GET", QStringLiteral("/v1/jobs"), Role::Viewer, QString(), [this](const auto &c) { listJobs(c); });
     route("GET", QStringLiteral("/v1/jobs/{id}"), Role::Viewer, QString(), [this](const auto &c) { getJob(c); });
-    route("POST", QStringLiteral("/v1/jobs/{id}/cancel"), Role::Operator, QStringLiteral("job.cancel"), [this](const auto &c) { cancelJob(c); });
+    route("POST", QStringLiteral("/v1/jobs/{id}/cancel"), Role::Operator, QStringLiteral("job.cancel"),
+        [this](const auto &c) { cancelJob(c); });
     route("POST", QStringLiteral("/v1/jobs/{id}/nodes/{node}/cancel"), Role::Operator, QStringLiteral("node.cancel"),
-          [this](const auto &c) { cancelNode(c); });
-    route("POST", QStringLiteral("/v1/jobs/{id}/relaunch"), Role::Operator, QStringLiteral("job.relaunch"), [this](const auto &c) { relaunch(c); });
-    route("GET", QStringLiteral("/v1/jobs/{id}/nodes/{node}/log"), Role::Viewer, QString(), [this](const auto &c) { nodeLog(c); });
-    route("POST", QStringLiteral("/v1/nodes/{node}/release"), Role::Operator, QStringLiteral("node.release"), [this](const auto &c) { release(c); });
+        [this](const auto &c) { cancelNode(c); });
+    route("POST", QStringLiteral("/v1/jobs/{id}/relaunch"), Role::Operator, QStringLiteral("job.relaunch"),
+        [this](const auto &c) { relaunch(c); });
+    route("GET", QStringLiteral("/v1/jobs/{id}/nodes/{node}/log"), Role::Viewer, QString(),
+        [this](const auto &c) { nodeLog(c); });
+    route("POST", QStringLiteral("/v1/nodes/{node}/release"), Role::Operator, QStringLiteral("node.release"),
+        [this](const auto &c) { release(c); });
     route("GET", QStringLiteral("/v1/events"), Role::Viewer, QString(), [this](const auto &c) { events(c); });
     route("GET", QStringLiteral("/v1/audit"), Role::Admin, QString(), [this](const auto &c) { audit(c); });
     route("GET", QStringLiteral("/metrics"), Role::Viewer, QString(), [this](const auto &c) { metrics(c); });
 
     if (m_ctx.metrics) {
-        m_ctx.metrics->describe(QStringLiteral("baton_http_requests_total"), QStringLiteral("counter"), QStringLiteral("HTTP requests answered, by route, method and status"));
+        m_ctx.metrics->describe(QStringLiteral("baton_http_requests_total"), QStringLiteral("counter"),
+            QStringLiteral("HTTP requests answered, by route, method and status"));
         m_ctx.metrics->describe(QStringLiteral("baton_http_request_duration_seconds"), QStringLiteral("histogram"),
-                                QStringLiteral("from a request's last byte to its answer (streams: to their first byte)"));
-        m_ctx.metrics->describe(QStringLiteral("baton_jobs"), QStringLiteral("gauge"), QStringLiteral("jobs in the store, by state"));
+            QStringLiteral("from a request's last byte to its answer (streams: to their first byte)"));
+        m_ctx.metrics->describe(
+            QStringLiteral("baton_jobs"), QStringLiteral("gauge"), QStringLiteral("jobs in the store, by state"));
         m_ctx.metrics->addCollector([this](Metrics &m) {
             for (const QString &s : { QStringLiteral("queued"), QStringLiteral("running"), QStringLiteral("cancelling"),
-                                      QStringLiteral("succeeded"), QStringLiteral("partially_failed"), QStringLiteral("failed"),
-                                      QStringLiteral("cancelled") })
+                     QStringLiteral("succeeded"), QStringLiteral("partially_failed"), QStringLiteral("failed"),
+                     QStringLiteral("cancelled") })
                 m.set(QStringLiteral("baton_jobs"), { { QStringLiteral("state"), s } }, 0);
             if (auto counts = m_ctx.store->jobCountsByState()) {
                 for (auto it = counts->begin(); it != counts->end(); ++it)
@@ -91,17 +98,19 @@ ServiceApi::ServiceApi(Context context, QObject *parent)
 
 void ServiceApi::install(HttpServer *server)
 {
-    server->setHandler([this](HttpRequest &request, const HttpResponder &responder) { m_router.handle(request, responder); });
+    server->setHandler(
+        [this](HttpRequest &request, const HttpResponder &responder) { m_router.handle(request, responder); });
     connect(server, &HttpServer::responded, this, [this](const HttpRequest &request, int status) {
         if (!m_ctx.metrics)
             return;
         const QString route = request.route.isEmpty() ? QStringLiteral("(malformed)") : request.route;
         m_ctx.metrics->inc(QStringLiteral("baton_http_requests_total"),
-                           { { QStringLiteral("route"), route }, { QStringLiteral("method"), QString::fromLatin1(request.method.left(10)) },
-                             { QStringLiteral("status"), QString::number(status) } });
+            { { QStringLiteral("route"), route },
+                { QStringLiteral("method"), QString::fromLatin1(request.method.left(10)) },
+                { QStringLiteral("status"), QString::number(status) } });
         if (request.received.isValid())
-            m_ctx.metrics->observe(QStringLiteral("baton_http_request_duration_seconds"), { { QStringLiteral("route"), route } },
-                                   double(request.received.nsecsElapsed()) / 1e9);
+            m_ctx.metrics->observe(QStringLiteral("baton_http_request_duration_seconds"),
+                { { QStringLiteral("route"), route } }, double(request.received.nsecsElapsed()) / 1e9);
     });
 }
 
@@ -111,43 +120,49 @@ std::optional<Principal> ServiceApi::authenticate(const HttpRequest &request, Ht
         return Principal { QStringLiteral("anonymous"), Role::Admin, true };
     const QByteArray header = request.header("authorization");
     if (header.isEmpty()) {
-        *refusal = HttpResponse::error(401, QStringLiteral("unauthorized"), QStringLiteral("an Authorization: Bearer token is required"));
+        *refusal = HttpResponse::error(
+            401, QStringLiteral("unauthorized"), QStringLiteral("an Authorization: Bearer token is required"));
     } else if (auto p = m_ctx.tokens->fromAuthorization(header)) {
         return p;
     } else {
-        *refusal = HttpResponse::error(401, QStringLiteral("unauthorized"), QStringLiteral("the bearer token is not valid"));
+        *refusal
+            = HttpResponse::error(401, QStringLiteral("unauthorized"), QStringLiteral("the bearer token is not valid"));
     }
     refusal->setHeader("WWW-Authenticate", "Bearer realm=\"baton\"");
     return std::nullopt;
 }
 
-void ServiceApi::route(const QByteArray &method, const QString &pattern, std::optional<Role> role, const QString &action, Handler handler)
+void ServiceApi::route(
+    const QByteArray &method, const QString &pattern, std::optional<Role> role, const QString &action, Handler handler)
 {
     const QString roleName = role ? toWire(*role) : QStringLiteral("none");
-    m_router.add(method, pattern, roleName, [this, role, action, handler = std::move(handler)](HttpRequest &request, const HttpResponder &responder) {
-        auto call = std::make_shared<Call>();
-        call->request = request;
-        call->responder = responder;
-        call->action = action;
-        if (role) {
-            HttpResponse refusal;
-            auto who = authenticate(request, &refusal);
-            if (!who) {
-                call->who = Principal { QStringLiteral("(unauthenticated)"), Role::Viewer, false };
-                qCInfo(lcAuth).noquote() << "refused" << request.method << request.path.left(200) << "from"
-                                         << request.peer.toString() << ":" << refusal.status;
-                return finish(call, refusal);
+    m_router.add(method, pattern, roleName,
+        [this, role, action, handler = std::move(handler)](HttpRequest &request, const HttpResponder &responder) {
+            auto call = std::make_shared<Call>();
+            call->request = request;
+            call->responder = responder;
+            call->action = action;
+            if (role) {
+                HttpResponse refusal;
+                auto who = authenticate(request, &refusal);
+                if (!who) {
+                    call->who = Principal { QStringLiteral("(unauthenticated)"), Role::Viewer, false };
+                    qCInfo(lcAuth).noquote() << "refused" << request.method << request.path.left(200) << "from"
+                                             << request.peer.toString() << ":" << refusal.status;
+                    return finish(call, refusal);
+                }
+                call->who = *who;
+                if (!who->may(*role)) {
+                    qCInfo(lcAuth).noquote() << who->name << QStringLiteral("(%1) may not").arg(toWire(who->role))
+                                             << request.method << request.path.left(200);
+                    return finish(call,
+                        HttpResponse::error(403, QStringLiteral("forbidden"),
+                            QStringLiteral("%1 has the role %2; this needs %3")
+                                .arg(who->name, toWire(who->role), toWire(*role))));
+                }
             }
-            call->who = *who;
-            if (!who->may(*role)) {
-                qCInfo(lcAuth).noquote() << who->name << QStringLiteral("(%1) may not").arg(toWire(who->role)) << request.method << request.path.left(200);
-                return finish(call, HttpResponse::error(403, QStringLiteral("forbidden"),
-                                                        QStringLiteral("%1 has the role %2; this needs %3")
-                                                            .arg(who->name, toWire(who->role), toWire(*role))));
-            }
-        }
-        handler(call);
-    });
+            handler(call);
+        });
 }
 
 void ServiceApi::finish(const std::shared_ptr<Call> &call, HttpResponse response)
@@ -175,7 +190,9 @@ void ServiceApi::finish(const std::shared_ptr<Call> &call, HttpResponse response
         a.remote = call->request.peer.toString();
         m_ctx.journal->audit(a);
         (void)m_ctx.journal->flushNow();
-        qCInfo(lcApi).noquote() << QStringLiteral("%1 %2 %3 → %4").arg(a.actor, a.action, a.target.isEmpty() ? a.path : a.target).arg(a.status);
+        qCInfo(lcApi).noquote() << QStringLiteral("%1 %2 %3 → %4")
+                                       .arg(a.actor, a.action, a.target.isEmpty() ? a.path : a.target)
+                                       .arg(a.status);
     }
     call->responder.send(response);
 }
@@ -187,7 +204,8 @@ HttpResponse ServiceApi::jobResponse(int status, const Job &job) const
     return r;
 }
 
-std::optional<json> ServiceApi::objectBody(const std::shared_ptr<Call> &call, std::initializer_list<const char *> allowedKeys)
+std::optional<json> ServiceApi::objectBody(
+    const std::shared_ptr<Call> &call, std::initializer_list<const char *> allowedKeys)
 {
     const HttpRequest &req = call->request;
     if (req.body.trimmed().isEmpty())
@@ -196,7 +214,9 @@ std::optional<json> ServiceApi::objectBody(const std::shared_ptr<Call> &call, st
     // Bodies are JSON whatever the client calls them (curl -d says form-urlencoded); only multipart, which
     // cannot be JSON, is refused outright.
     if (ct.startsWith("multipart/")) {
-        finish(call, HttpResponse::error(415, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as application/json")));
+        finish(call,
+            HttpResponse::error(
+                415, QStringLiteral("unsupported_media_type"), QStringLiteral("send the body as application/json")));
         return std::nullopt;
     }
     auto parsed = parseJsonBounded(req.body, JsonLimits::requestDefault());
@@ -216,7 +236,9 @@ std::optional<json> ServiceApi::objectBody(const std::shared_ptr<Call> &call, st
             QStringList allowed;
             for (const char *k : allowedKeys)
                 allowed.append(QString::fromLatin1(k));
-            finish(call, badRequest(QStringLiteral("unknown field \"%1\" (allowed: %2)").arg(limitText(toQString(it.key()), 60), allowed.join(QStringLiteral(", ")))));
+            finish(call,
+                badRequest(QStringLiteral("unknown field \"%1\" (allowed: %2)")
+                               .arg(limitText(toQString(it.key()), 60), allowed.join(QStringLiteral(", ")))));
             return std::nullopt;
         }
     }
@@ -228,7 +250,9 @@ std::optional<qint64> ServiceApi::jobIdParam(const std::shared_ptr<Call> &call)
     const QString text = call->request.param(QStringLiteral("id"));
     auto id = positiveInt(text);
     if (!id) {
-        finish(call, HttpResponse::error(404, QStringLiteral("not_found"), QStringLiteral("\"%1\" is not a job id").arg(limitText(text, 40))));
+        finish(call,
+            HttpResponse::error(
+                404, QStringLiteral("not_found"), QStringLiteral("\"%1\" is not a job id").arg(limitText(text, 40))));
         return std::nullopt;
     }
     call->target = QStringLiteral("job %1").arg(*id);
@@ -268,17 +292,22 @@ void ServiceApi::playbooks(const std::shared_ptr<Call> &call)
 void ServiceApi::launch(const std::shared_ptr<Call> &call)
 {
     if (m_draining)
-        return finish(call, HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
-    auto body = objectBody(call, { "playbook", "target", "extra_vars", "check_mode", "timeout_s", "node_timeout_s",
-                                   "halt_on_failure", "override_freeze" });
+        return finish(call,
+            HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
+    auto body = objectBody(call,
+        { "playbook", "target", "extra_vars", "check_mode", "timeout_s", "node_timeout_s", "halt_on_failure",
+            "override_freeze" });
     if (!body)
         return;
     if (call->request.body.trimmed().isEmpty())
-        return finish(call, badRequest(QStringLiteral("the body must be a JSON job: {\"playbook\": …, \"target\": {…}}")));
+        return finish(
+            call, badRequest(QStringLiteral("the body must be a JSON job: {\"playbook\": …, \"target\": {…}}")));
     if (const auto t = body->find("target"); t != body->end() && t->is_object()) {
         for (auto it = t->begin(); it != t->end(); ++it) {
             if (it.key() != "service" && it.key() != "tag" && it.key() != "nodes")
-                return finish(call, badRequest(QStringLiteral("unknown field \"target.%1\" (allowed: service, tag, nodes)").arg(limitText(toQString(it.key()), 60))));
+                return finish(call,
+                    badRequest(QStringLiteral("unknown field \"target.%1\" (allowed: service, tag, nodes)")
+                                   .arg(limitText(toQString(it.key()), 60))));
         }
     }
     auto spec = JobCodec::jobSpecFromJson(*body);
@@ -294,8 +323,9 @@ void ServiceApi::launch(const std::shared_ptr<Call> &call)
         { "halt_on_failure", spec->haltOnFailure },
         { "override_freeze", spec->overrideFreeze },
     };
-    call->target = spec->target.service.isEmpty() ? QStringLiteral("nodes %1").arg(spec->target.nodes.join(u',').left(200))
-                                                  : QStringLiteral("service %1").arg(spec->target.service);
+    call->target = spec->target.service.isEmpty()
+        ? QStringLiteral("nodes %1").arg(spec->target.nodes.join(u',').left(200))
+        : QStringLiteral("service %1").arg(spec->target.service);
     LaunchRequest req;
     req.spec = *spec;
     req.who = call->who;
@@ -305,12 +335,14 @@ void ServiceApi::launch(const std::shared_ptr<Call> &call)
         for (char c : key)
             ok = ok && c >= 0x21 && c <= 0x7e;
         if (!ok)
-            return finish(call, badRequest(QStringLiteral("Idempotency-Key must be 1 to 255 printable ASCII characters")));
+            return finish(
+                call, badRequest(QStringLiteral("Idempotency-Key must be 1 to 255 printable ASCII characters")));
         req.idempotencyKey = QString::fromLatin1(key);
         call->detail["idempotency_key"] = key.toStdString();
     }
     const std::string canonical = JobCodec::toJson(*spec).dump();
-    req.requestHash = QString::fromLatin1(QCryptographicHash::hash(QByteArray::fromStdString(canonical), QCryptographicHash::Sha256).toHex());
+    req.requestHash = QString::fromLatin1(
+        QCryptographicHash::hash(QByteArray::fromStdString(canonical), QCryptographicHash::Sha256).toHex());
     m_ctx.jobs->launch(std::move(req), [this, call](Result<LaunchOutcome> r) {
         if (!r)
             return finish(call, HttpResponse::fromError(r.error()));
@@ -370,8 +402,9 @@ void ServiceApi::listJobs(const std::shared_ptr<Call> &call)
             jobs.push_back(JobCodec::toJson(j, JobCodec::NodeDetail::CountsOnly));
         }
     }
-    json body = { { "jobs", jobs }, { "next_cursor", page->nextCursor > 0 ? json(toStd(QString::number(page->nextCursor))) : json(nullptr) },
-                  { "seq", seq } };
+    json body = { { "jobs", jobs },
+        { "next_cursor", page->nextCursor > 0 ? json(toStd(QString::number(page->nextCursor))) : json(nullptr) },
+        { "seq", seq } };
     HttpResponse r = HttpResponse::json(200, body);
     r.setHeader("X-Baton-Event-Seq", QByteArray::number(seq));
     finish(call, r);
@@ -449,7 +482,8 @@ void ServiceApi::cancelNode(const std::shared_ptr<Call> &call)
 void ServiceApi::relaunch(const std::shared_ptr<Call> &call)
 {
     if (m_draining)
-        return finish(call, HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
+        return finish(call,
+            HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
     auto id = jobIdParam(call);
     if (!id)
         return;
@@ -498,7 +532,9 @@ void ServiceApi::nodeLog(const std::shared_ptr<Call> &call)
         return finish(call, HttpResponse::fromError(job.error()));
     const NodeRun *run = job->findNode(node);
     if (!run)
-        return finish(call, HttpResponse::error(404, QStringLiteral("not_found"), QStringLiteral("job %1 has no node %2").arg(*id).arg(limitText(node))));
+        return finish(call,
+            HttpResponse::error(404, QStringLiteral("not_found"),
+                QStringLiteral("job %1 has no node %2").arg(*id).arg(limitText(node))));
     (void)m_ctx.journal->flushNow();
     auto slice = m_ctx.store->readLog(*id, node, offset, limit);
     if (!slice)
@@ -508,7 +544,8 @@ void ServiceApi::nodeLog(const std::shared_ptr<Call> &call)
     if (offset < slice->trimmedBefore && slice->trimmedBefore > 0) {
         // The oldest output was dropped to bound the log; say so where it was, and account the marker's bytes
         // to the trimmed range so offset + text length still lands on the next unread byte.
-        const QByteArray marker = QStringLiteral("[… %1 earlier bytes of this log were trimmed …]\n").arg(slice->trimmedBefore).toUtf8();
+        const QByteArray marker
+            = QStringLiteral("[… %1 earlier bytes of this log were trimmed …]\n").arg(slice->trimmedBefore).toUtf8();
         text = marker + text;
         start = std::max<qint64>(0, slice->trimmedBefore - marker.size());
     }
@@ -527,7 +564,8 @@ void ServiceApi::nodeLog(const std::shared_ptr<Call> &call)
 void ServiceApi::release(const std::shared_ptr<Call> &call)
 {
     if (m_draining)
-        return finish(call, HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
+        return finish(call,
+            HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("the service is shutting down")));
     const QString node = call->request.param(QStringLiteral("node"));
     call->target = QStringLiteral("node %1").arg(limitText(node));
     auto body = objectBody(call, { "service" });
@@ -576,11 +614,12 @@ void ServiceApi::events(const std::shared_ptr<Call> &call)
         }
     }
     if (m_ctx.events->isFull())
-        return finish(call, HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("too many event-stream clients")));
+        return finish(call,
+            HttpResponse::error(503, QStringLiteral("unavailable"), QStringLiteral("too many event-stream clients")));
     (void)m_ctx.journal->flushNow();
-    HttpConnection *conn = call->responder.startStream(200, { { "Content-Type", "text/event-stream; charset=utf-8" },
-                                                               { "Cache-Control", "no-cache" },
-                                                               { "X-Accel-Buffering", "no" } });
+    HttpConnection *conn = call->responder.startStream(200,
+        { { "Content-Type", "text/event-stream; charset=utf-8" }, { "Cache-Control", "no-cache" },
+            { "X-Accel-Buffering", "no" } });
     if (!conn)
         return;
     m_ctx.events->attach(conn, lastId, jobFilter);
@@ -624,11 +663,14 @@ void ServiceApi::audit(const std::shared_ptr<Call> &call)
         json detail = json::object();
         if (auto d = parseJsonBounded(a.detail.toUtf8(), JsonLimits::requestDefault()))
             detail = *d;
-        list.push_back({ { "id", a.id }, { "at", JobCodec::timeToJson(a.atMs) }, { "actor", toStd(a.actor) }, { "role", toStd(a.role) },
-                         { "action", toStd(a.action) }, { "method", toStd(a.method) }, { "path", toStd(a.path) },
-                         { "target", toStd(a.target) }, { "status", a.status }, { "detail", detail }, { "remote", toStd(a.remote) } });
+        list.push_back({ { "id", a.id }, { "at", JobCodec::timeToJson(a.atMs) }, { "actor", toStd(a.actor) },
+            { "role", toStd(a.role) }, { "action", toStd(a.action) }, { "method", toStd(a.method) },
+            { "path", toStd(a.path) }, { "target", toStd(a.target) }, { "status", a.status }, { "detail", detail },
+            { "remote", toStd(a.remote) } });
     }
-    finish(call, HttpResponse::json(200, { { "entries", list }, { "next_cursor", next > 0 ? json(toStd(QString::number(next))) : json(nullptr) } }));
+    finish(call,
+        HttpResponse::json(200,
+            { { "entries", list }, { "next_cursor", next > 0 ? json(toStd(QString::number(next))) : json(nullptr) } }));
 }
 
 } // namespace Baton

@@ -5,7 +5,6 @@
 #include "service/tokenstore.h"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 
 #include <QElapsedTimer>
@@ -59,7 +58,8 @@ private:
     };
     using Handler = std::function<void(const std::shared_ptr<Call> &call)>;
 
-    void route(const QByteArray &method, const QString &pattern, std::optional<Role> role, const QString &action, Handler handler);
+    void route(const QByteArray &method, const QString &pattern, std::optional<Role> role, const QString &action,
+        Handler handler);
     void finish(const std::shared_ptr<Call> &call, HttpResponse response);
     std::optional<Principal> authenticate(const HttpRequest &request, HttpResponse *refusal) const;
 
@@ -78,7 +78,8 @@ private:
     void audit(const std::shared_ptr<Call> &call);
 
     // Parses an optional JSON object body; an empty body is {}. Refuses other media types and unknown keys.
-    std::optional<nlohmann::json> objectBody(const std::shared_ptr<Call> &call, std::initializer_list<const char *> allowedKeys);
+    std::optional<nlohmann::json> objectBody(
+        const std::shared_ptr<Call> &call, std::initializer_list<const char *> allowedKeys);
     std::optional<qint64> jobIdParam(const std::shared_ptr<Call> &call);
     HttpResponse jobResponse(int status, const Job &job) const;
 

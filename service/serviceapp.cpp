@@ -28,8 +28,7 @@ namespace Baton {
 ServiceApp::ServiceApp(ServiceConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{
-}
+{ }
 
 ServiceApp::~ServiceApp()
 {
@@ -55,7 +54,9 @@ QString ServiceApp::url() const
     QString h = host.toString();
     if (host.protocol() == QAbstractSocket::IPv6Protocol)
         h = u'[' + h + u']';
-    return QStringLiteral("%1://%2:%3").arg(m_server && m_server->isTls() ? QStringLiteral("https") : QStringLiteral("http"), h).arg(port());
+    return QStringLiteral("%1://%2:%3")
+        .arg(m_server && m_server->isTls() ? QStringLiteral("https") : QStringLiteral("http"), h)
+        .arg(port());
 }
 
 Result<void> ServiceApp::start()
@@ -82,7 +83,8 @@ Result<void> ServiceApp::start()
     if (!m_config.consulTokenFile.isEmpty()) {
         QFile f(m_config.consulTokenFile);
         if (!f.open(QIODevice::ReadOnly))
-            return fail(Error::Kind::Io, QStringLiteral("cannot read %1: %2").arg(m_config.consulTokenFile, f.errorString()));
+            return fail(
+                Error::Kind::Io, QStringLiteral("cannot read %1: %2").arg(m_config.consulTokenFile, f.errorString()));
         cc.token = QString::fromUtf8(f.read(4096)).trimmed();
     }
     if (!m_config.consulCaFile.isEmpty())
@@ -126,7 +128,8 @@ Result<void> ServiceApp::start()
     ms.runner.collectionsPath = m_config.collectionsDir;
     ms.runner.workRoot = m_config.workDir;
     ms.runner.kvPrefix = m_config.kvPrefix;
-    m_jobs = new JobManager(m_store.get(), m_journal, m_consul, m_playbooks.get(), m_nodeVars.get(), m_metrics.get(), ms);
+    m_jobs
+        = new JobManager(m_store.get(), m_journal, m_consul, m_playbooks.get(), m_nodeVars.get(), m_metrics.get(), ms);
 
     ServiceApi::Context ac;
     ac.jobs = m_jobs;
@@ -155,7 +158,8 @@ Result<void> ServiceApp::start()
         if (key.isNull())
             key = QSslKey(keyPem, QSsl::Ec, QSsl::Pem);
         if (chain.isEmpty() || key.isNull())
-            return fail(Error::Kind::InvalidInput, QStringLiteral("--tls-cert/--tls-key: not a PEM certificate and matching RSA or EC key"));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("--tls-cert/--tls-key: not a PEM certificate and matching RSA or EC key"));
         QSslConfiguration tls = QSslConfiguration::defaultConfiguration();
         tls.setLocalCertificateChain(chain);
         tls.setPrivateKey(key);
@@ -164,9 +168,11 @@ Result<void> ServiceApp::start()
     }
     m_api->install(m_server);
     BATON_TRY(port, m_server->listen(m_config.listenAddress, m_config.listenPort));
-    qCInfo(lcService).noquote() << "baton-service" << QStringLiteral(BATON_VERSION_STRING) << "instance" << m_config.instance
-                                << "listening on" << url() << "(Consul" << cc.describe() << ", runners ≤" << m_config.maxRunners
-                                << (m_tokens ? QStringLiteral(", %1 token(s))").arg(m_tokens->size()) : QStringLiteral(", authentication off)"));
+    qCInfo(lcService).noquote() << "baton-service" << QStringLiteral(BATON_VERSION_STRING) << "instance"
+                                << m_config.instance << "listening on" << url() << "(Consul" << cc.describe()
+                                << ", runners ≤" << m_config.maxRunners
+                                << (m_tokens ? QStringLiteral(", %1 token(s))").arg(m_tokens->size())
+                                             : QStringLiteral(", authentication off)"));
     (void)port;
 
     // An earlier run of this instance may have left its session (and so its node locks): end it first so
@@ -185,7 +191,8 @@ Result<void> ServiceApp::start()
             if (r)
                 qCInfo(lcService).noquote() << "ended the Consul session" << old << "of an earlier run";
             else
-                qCWarning(lcService).noquote() << "could not end the earlier Consul session" << old << ":" << r.error().message;
+                qCWarning(lcService).noquote()
+                    << "could not end the earlier Consul session" << old << ":" << r.error().message;
             proceed();
         });
         QTimer::singleShot(10000, this, proceed);
@@ -227,13 +234,15 @@ Result<void> ServiceApp::writeReadyFile()
         return {};
     QSaveFile f(m_config.readyFile);
     if (!f.open(QIODevice::WriteOnly))
-        return fail(Error::Kind::Io, QStringLiteral("cannot write the ready file %1: %2").arg(m_config.readyFile, f.errorString()));
+        return fail(Error::Kind::Io,
+            QStringLiteral("cannot write the ready file %1: %2").arg(m_config.readyFile, f.errorString()));
     const QJsonObject o { { QStringLiteral("url"), url() },
-                          { QStringLiteral("pid"), qint64(QCoreApplication::applicationPid()) },
-                          { QStringLiteral("instance"), m_config.instance } };
+        { QStringLiteral("pid"), qint64(QCoreApplication::applicationPid()) },
+        { QStringLiteral("instance"), m_config.instance } };
     f.write(QJsonDocument(o).toJson(QJsonDocument::Compact));
     if (!f.commit())
-        return fail(Error::Kind::Io, QStringLiteral("cannot write the ready file %1: %2").arg(m_config.readyFile, f.errorString()));
+        return fail(Error::Kind::Io,
+            QStringLiteral("cannot write the ready file %1: %2").arg(m_config.readyFile, f.errorString()));
     return {};
 }
 

@@ -19,8 +19,12 @@ Result<qint64> integerOption(const QCommandLineParser &p, const QString &name, q
     bool ok = false;
     const qint64 v = text.toLongLong(&ok);
     if (!ok || v < min || v > max)
-        return fail(Error::Kind::InvalidInput, QStringLiteral("--%1: expected a whole number from %2 to %3, got \"%4\"")
-                                                   .arg(name).arg(min).arg(max).arg(text.left(40)));
+        return fail(Error::Kind::InvalidInput,
+            QStringLiteral("--%1: expected a whole number from %2 to %3, got \"%4\"")
+                .arg(name)
+                .arg(min)
+                .arg(max)
+                .arg(text.left(40)));
     return v;
 }
 
@@ -59,7 +63,8 @@ int ServiceConfig::autoRunnerCap(qint64 memoryBytes, int cores)
 {
     const qint64 byCpu = qint64(std::max(1, cores)) * 4;
     const qint64 reserve = 2LL * 1024 * 1024 * 1024;
-    const qint64 byMemory = memoryBytes > 0 ? std::max<qint64>(1, (memoryBytes - reserve) / (100LL * 1024 * 1024)) : byCpu;
+    const qint64 byMemory
+        = memoryBytes > 0 ? std::max<qint64>(1, (memoryBytes - reserve) / (100LL * 1024 * 1024)) : byCpu;
     return int(std::clamp<qint64>(std::min(byCpu, byMemory), 1, 4096));
 }
 
@@ -70,8 +75,10 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         "The Baton job service: REST API, live event stream, durable history and per-node ansible-playbook runners.\n"
         "See docs/service.md for the design and operations."));
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption help({ QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help and exit."));
-    const QCommandLineOption version({ QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version and exit."));
+    const QCommandLineOption help(
+        { QStringLiteral("h"), QStringLiteral("help") }, QStringLiteral("Show this help and exit."));
+    const QCommandLineOption version(
+        { QStringLiteral("v"), QStringLiteral("version") }, QStringLiteral("Show the version and exit."));
     auto opt = [](const char *name, const char *desc, const char *valueName, const QString &def = QString()) {
         QCommandLineOption o(QString::fromLatin1(name), QString::fromLatin1(desc), QString::fromLatin1(valueName));
         if (!def.isEmpty())
@@ -79,8 +86,10 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         return o;
     };
     const QList<QCommandLineOption> options {
-        help, version,
-        opt("listen", "Address and port to serve HTTP on (port 0 picks a free one). Default 127.0.0.1:8480.", "ADDR:PORT"),
+        help,
+        version,
+        opt("listen", "Address and port to serve HTTP on (port 0 picks a free one). Default 127.0.0.1:8480.",
+            "ADDR:PORT"),
         opt("consul", "Consul agent URL. Default: CONSUL_HTTP_ADDR, then http://127.0.0.1:8500.", "URL"),
         opt("consul-token-file", "File holding the Consul ACL token. Default: CONSUL_HTTP_TOKEN.", "FILE"),
         opt("consul-ca", "CA bundle (PEM) for an https Consul address.", "FILE"),
@@ -88,10 +97,11 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         opt("db", "SQLite file, or postgresql://user:password@host:port/db. Default baton.db.", "PATH|URL"),
         opt("tokens", "Tokens file: {\"tokens\": [{\"name\", \"token\", \"role\"}]}.", "FILE"),
         QCommandLineOption(QStringLiteral("allow-anonymous"),
-                           QStringLiteral("Run without --tokens on a non-loopback address (every caller is an admin).")),
+            QStringLiteral("Run without --tokens on a non-loopback address (every caller is an admin).")),
         opt("ready-file", "Written once the service serves: {\"url\": \"http://HOST:PORT\"}.", "PATH"),
         opt("node-vars", "Per-node variables: {\"defaults\": {…}, \"nodes\": {\"NODE\": {…}}}.", "FILE"),
-        opt("collections", "Folder put first in ANSIBLE_COLLECTIONS_PATH (holds ansible_collections/baton/gate).", "DIR"),
+        opt("collections", "Folder put first in ANSIBLE_COLLECTIONS_PATH (holds ansible_collections/baton/gate).",
+            "DIR"),
         opt("ansible-playbook", "The ansible-playbook program. Default: found in PATH.", "PATH"),
         opt("work-dir", "Folder for per-run inventories and variable files. Default: a folder in the temp dir.", "DIR"),
         opt("max-runners", "Cap on concurrent ansible-playbook processes. Default: from memory and cores.", "N"),
@@ -103,10 +113,12 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         opt("event-retention", "Events kept for Last-Event-ID replay. Default 1000000.", "N"),
         opt("event-retention-days", "Events older than this are dropped. Default 14.", "DAYS"),
         opt("heartbeat-interval", "Milliseconds between event-stream heartbeats. Default 15000.", "MS"),
-        opt("drain-timeout", "On SIGTERM, how long running nodes may finish before they are stopped. Default 600.", "SECONDS"),
+        opt("drain-timeout", "On SIGTERM, how long running nodes may finish before they are stopped. Default 600.",
+            "SECONDS"),
         opt("session-ttl", "TTL of the Consul session holding node locks. Default 30.", "SECONDS"),
         opt("kv-prefix", "Consul KV prefix of Baton's keys. Default baton/.", "PREFIX"),
-        opt("instance", "This replica's name (owner of its jobs, shown in node locks). Default: the host name.", "NAME"),
+        opt("instance", "This replica's name (owner of its jobs, shown in node locks). Default: the host name.",
+            "NAME"),
         opt("tls-cert", "Serve HTTPS with this certificate (PEM; with --tls-key).", "FILE"),
         opt("tls-key", "Private key (PEM) of --tls-cert.", "FILE"),
         opt("log-format", "text or json. Default text.", "FORMAT"),
@@ -124,7 +136,8 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         return Outcome::Version;
     }
     if (!p.positionalArguments().isEmpty())
-        return fail(Error::Kind::InvalidInput, QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments().first().left(80)));
+        return fail(Error::Kind::InvalidInput,
+            QStringLiteral("unexpected argument \"%1\"").arg(p.positionalArguments().first().left(80)));
 
     if (p.isSet(QStringLiteral("listen"))) {
         const QString l = p.value(QStringLiteral("listen"));
@@ -142,7 +155,8 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         else
             addr = QHostAddress(host);
         if (!ok || port < 0 || port > 65535 || addr.isNull())
-            return fail(Error::Kind::InvalidInput, QStringLiteral("--listen: expected ADDR:PORT (e.g. 127.0.0.1:8480), got \"%1\"").arg(l.left(80)));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("--listen: expected ADDR:PORT (e.g. 127.0.0.1:8480), got \"%1\"").arg(l.left(80)));
         c->listenAddress = addr;
         c->listenPort = quint16(port);
         c->listenText = l;
@@ -171,8 +185,10 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
         BATON_TRY_VOID(readableFile(QStringLiteral("tokens"), c->tokensFile));
     c->allowAnonymous = p.isSet(QStringLiteral("allow-anonymous"));
     if (c->tokensFile.isEmpty() && !c->allowAnonymous && !c->listenAddress.isLoopback())
-        return fail(Error::Kind::InvalidInput, QStringLiteral("--tokens FILE is required when listening on %1 "
-                                                              "(or pass --allow-anonymous to serve everyone as admin)").arg(c->listenText));
+        return fail(Error::Kind::InvalidInput,
+            QStringLiteral("--tokens FILE is required when listening on %1 "
+                           "(or pass --allow-anonymous to serve everyone as admin)")
+                .arg(c->listenText));
     c->readyFile = p.value(QStringLiteral("ready-file"));
     c->nodeVarsFile = p.value(QStringLiteral("node-vars"));
     if (!c->nodeVarsFile.isEmpty())
@@ -190,9 +206,11 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
     if (c->ansiblePlaybook.isEmpty()) {
         c->ansiblePlaybook = QStandardPaths::findExecutable(QStringLiteral("ansible-playbook"));
         if (c->ansiblePlaybook.isEmpty())
-            return fail(Error::Kind::Io, QStringLiteral("ansible-playbook is not in PATH; install ansible-core or pass --ansible-playbook"));
+            return fail(Error::Kind::Io,
+                QStringLiteral("ansible-playbook is not in PATH; install ansible-core or pass --ansible-playbook"));
     } else if (!QFileInfo(c->ansiblePlaybook).isExecutable()) {
-        return fail(Error::Kind::Io, QStringLiteral("--ansible-playbook: %1 is not an executable file").arg(c->ansiblePlaybook));
+        return fail(Error::Kind::Io,
+            QStringLiteral("--ansible-playbook: %1 is not an executable file").arg(c->ansiblePlaybook));
     }
     c->instance = p.value(QStringLiteral("instance"));
     if (c->instance.isEmpty())
@@ -236,7 +254,8 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
     if (p.isSet(QStringLiteral("kv-prefix"))) {
         c->kvPrefix = p.value(QStringLiteral("kv-prefix"));
         if (c->kvPrefix.isEmpty() || c->kvPrefix.startsWith(u'/') || !c->kvPrefix.endsWith(u'/'))
-            return fail(Error::Kind::InvalidInput, QStringLiteral("--kv-prefix: expected a prefix like baton/ (no leading /, a trailing /)"));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("--kv-prefix: expected a prefix like baton/ (no leading /, a trailing /)"));
     }
     c->tlsCert = p.value(QStringLiteral("tls-cert"));
     c->tlsKey = p.value(QStringLiteral("tls-key"));
@@ -249,12 +268,14 @@ Result<ServiceConfig::Outcome> ServiceConfig::parse(const QStringList &arguments
     if (p.isSet(QStringLiteral("log-format"))) {
         c->logFormat = p.value(QStringLiteral("log-format"));
         if (c->logFormat != u"text" && c->logFormat != u"json")
-            return fail(Error::Kind::InvalidInput, QStringLiteral("--log-format: expected text or json, got \"%1\"").arg(c->logFormat.left(40)));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("--log-format: expected text or json, got \"%1\"").arg(c->logFormat.left(40)));
     }
     if (p.isSet(QStringLiteral("log-level"))) {
         c->logLevel = p.value(QStringLiteral("log-level"));
         if (c->logLevel != u"debug" && c->logLevel != u"info" && c->logLevel != u"warning")
-            return fail(Error::Kind::InvalidInput, QStringLiteral("--log-level: expected debug, info or warning, got \"%1\"").arg(c->logLevel.left(40)));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("--log-level: expected debug, info or warning, got \"%1\"").arg(c->logLevel.left(40)));
     }
     if (c->maxRunners == 0)
         c->maxRunners = autoRunnerCap(physicalMemory(), QThread::idealThreadCount());

@@ -45,7 +45,12 @@ struct ServiceConfig
     QString logFormat = QStringLiteral("text");
     QString logLevel = QStringLiteral("info");
 
-    enum class Outcome { Run, Help, Version };
+    enum class Outcome
+    {
+        Run,
+        Help,
+        Version
+    };
     struct Parsed;
     // `arguments` includes the program name. Help and version text go to `text`.
     static Result<Outcome> parse(const QStringList &arguments, ServiceConfig *config, QString *text);

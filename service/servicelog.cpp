@@ -2,10 +2,9 @@
 
 #include "core/base/timestamps.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 
 #include <QLoggingCategory>
 
@@ -39,7 +38,7 @@ void handler(QtMsgType type, const QMessageLogContext &context, const QString &m
     QByteArray line;
     if (g_json) {
         nlohmann::json j = { { "ts", ts.toStdString() }, { "level", levelName(type) }, { "category", category },
-                             { "msg", message.toStdString() } };
+            { "msg", message.toStdString() } };
         const std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
         line = QByteArray(s.data(), qsizetype(s.size()));
     } else {

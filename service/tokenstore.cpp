@@ -59,7 +59,8 @@ Result<TokenStore> TokenStore::load(const QString &path)
         return fail(Error::Kind::TooLarge, QStringLiteral("the tokens file %1 is larger than 4 MiB").arg(path));
     auto store = parse(f.read(4 * 1024 * 1024 + 1));
     if (!store)
-        return fail(Error::make(store.error().kind, QStringLiteral("tokens file %1: %2").arg(path, store.error().message)));
+        return fail(
+            Error::make(store.error().kind, QStringLiteral("tokens file %1: %2").arg(path, store.error().message)));
     return store;
 }
 
@@ -90,11 +91,13 @@ Result<TokenStore> TokenStore::parse(const QByteArray &bytes)
             return fail(Error::Kind::Decode, QStringLiteral("%1.token must be 8 to 4096 characters").arg(where));
         for (QChar c : *token) {
             if (c.unicode() <= 0x20 || c.unicode() >= 0x7f)
-                return fail(Error::Kind::Decode, QStringLiteral("%1.token must be printable ASCII without spaces").arg(where));
+                return fail(
+                    Error::Kind::Decode, QStringLiteral("%1.token must be printable ASCII without spaces").arg(where));
         }
         const auto r = roleFromWire(*role);
         if (!r)
-            return fail(Error::Kind::Decode, QStringLiteral("%1.role must be one of viewer, operator, admin").arg(where));
+            return fail(
+                Error::Kind::Decode, QStringLiteral("%1.role must be one of viewer, operator, admin").arg(where));
         const QByteArray digest = digestOf(token->toLatin1());
         if (digests.contains(digest))
             return fail(Error::Kind::Decode, QStringLiteral("%1 repeats a token given to another name").arg(where));

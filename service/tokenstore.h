@@ -10,7 +10,12 @@
 
 namespace Baton {
 
-enum class Role { Viewer = 1, Operator = 2, Admin = 3 };
+enum class Role
+{
+    Viewer = 1,
+    Operator = 2,
+    Admin = 3
+};
 QString toWire(Role role);
 std::optional<Role> roleFromWire(QStringView text);
 

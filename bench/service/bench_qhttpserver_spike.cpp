@@ -42,7 +42,8 @@ QByteArray exchange(quint16 port, const QByteArray &head, qint64 bodyBytes, int 
     QByteArray answer;
     QElapsedTimer t;
     t.start();
-    for (qint64 sent = 0; sent < bodyBytes && s.state() == QAbstractSocket::ConnectedState && t.elapsed() < timeoutMs;) {
+    for (qint64 sent = 0;
+         sent < bodyBytes && s.state() == QAbstractSocket::ConnectedState && t.elapsed() < timeoutMs;) {
         s.write(chunk.left(qMin<qint64>(chunk.size(), bodyBytes - sent)));
         sent += chunk.size();
         while (s.bytesToWrite() > 4 * 1024 * 1024 && s.state() == QAbstractSocket::ConnectedState) {
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
     context.moveToThread(&serverThread);
     serverThread.start();
     QMetaObject::invokeMethod(
-        &context, [&] {
+        &context,
+        [&] {
             server = new QHttpServer;
             server->route(QStringLiteral("/v1/jobs"), [&handled](const QHttpServerRequest &) {
                 ++handled;
@@ -86,9 +88,11 @@ int main(int argc, char **argv)
     std::printf("QHttpServer 6.4 on port %u\n", port);
 
     const qint64 base = rssKb();
-    const QByteArray big = exchange(port, "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 268435456\r\n\r\n", 268435456, 60000);
-    std::printf("256 MiB body to a route that refuses it: handler ran %d time(s), answer \"%s\", server RSS +%lld MiB\n", handled.load(),
-                big.left(12).constData(), static_cast<long long>((rssKb() - base) / 1024));
+    const QByteArray big
+        = exchange(port, "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 268435456\r\n\r\n", 268435456, 60000);
+    std::printf(
+        "256 MiB body to a route that refuses it: handler ran %d time(s), answer \"%s\", server RSS +%lld MiB\n",
+        handled.load(), big.left(12).constData(), static_cast<long long>((rssKb() - base) / 1024));
 
     const qint64 base2 = rssKb();
     QByteArray many = "GET /v1/jobs HTTP/1.1\r\nHost: x\r\n";
@@ -96,7 +100,7 @@ int main(int argc, char **argv)
         many += "X-H" + QByteArray::number(i) + ": value\r\n";
     const QByteArray answer2 = exchange(port, many + "\r\n", 0, 10000);
     std::printf("20000 header lines: answer \"%s\" (no header-count limit if it is a normal answer), RSS +%lld MiB\n",
-                answer2.left(12).constData(), static_cast<long long>((rssKb() - base2) / 1024));
+        answer2.left(12).constData(), static_cast<long long>((rssKb() - base2) / 1024));
 
     const qint64 base3 = rssKb();
     QTcpSocket endless;
@@ -115,9 +119,11 @@ int main(int argc, char **argv)
         QCoreApplication::processEvents();
     }
     std::printf("an endless header block: %lld MiB sent in %lld ms, connection %s, server RSS +%lld MiB\n",
-                static_cast<long long>(sent / (1024 * 1024)), static_cast<long long>(t.elapsed()),
-                endless.state() == QAbstractSocket::ConnectedState ? "still open" : "closed", static_cast<long long>((rssKb() - base3) / 1024));
-    QMetaObject::invokeMethod(&context, [&] { delete server; }, Qt::BlockingQueuedConnection);
+        static_cast<long long>(sent / (1024 * 1024)), static_cast<long long>(t.elapsed()),
+        endless.state() == QAbstractSocket::ConnectedState ? "still open" : "closed",
+        static_cast<long long>((rssKb() - base3) / 1024));
+    QMetaObject::invokeMethod(
+        &context, [&] { delete server; }, Qt::BlockingQueuedConnection);
     serverThread.quit();
     serverThread.wait();
     return 0;

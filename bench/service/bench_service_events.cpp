@@ -6,7 +6,6 @@
 // number exactly once. Prints one line per store and rate.
 
 #include "../../tests/service/pgcluster.h"
-
 #include "core/base/timestamps.h"
 #include "service/eventstreamhub.h"
 #include "service/http/httprouter.h"
@@ -20,8 +19,8 @@
 #include <mutex>
 
 #include <QCoreApplication>
-#include <QLoggingCategory>
 #include <QElapsedTimer>
+#include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QThread>
@@ -49,8 +48,7 @@ public:
         , m_count(count)
         , m_from(from)
         , m_stats(stats)
-    {
-    }
+    { }
     void start()
     {
         for (int i = 0; i < m_count; ++i) {
@@ -59,7 +57,8 @@ public:
             const int index = i;
             const quint64 from = m_from;
             connect(s, &QTcpSocket::connected, s, [s, from] {
-                s->write("GET /v1/events HTTP/1.1\r\nHost: bench\r\nLast-Event-ID: " + QByteArray::number(from) + "\r\n\r\n");
+                s->write("GET /v1/events HTTP/1.1\r\nHost: bench\r\nLast-Event-ID: " + QByteArray::number(from)
+                    + "\r\n\r\n");
             });
             connect(s, &QTcpSocket::readyRead, this, [this, index] { read(index); });
             s->connectToHost(QHostAddress::LocalHost, m_port);
@@ -155,11 +154,12 @@ void runOne(const QString &label, const QString &where, int clients, int rate, i
     QObject::connect(&journal, &Journal::committed, &hub, &EventStreamHub::onCommitted);
     HttpServer server(HttpLimits {});
     HttpRouter router;
-    router.add("GET", QStringLiteral("/v1/events"), QStringLiteral("viewer"), [&hub](HttpRequest &req, const HttpResponder &resp) {
-        HttpConnection *c = resp.startStream(200, { { "Content-Type", "text/event-stream" } });
-        if (c)
-            hub.attach(c, quint64(req.header("last-event-id").toULongLong()), 0);
-    });
+    router.add("GET", QStringLiteral("/v1/events"), QStringLiteral("viewer"),
+        [&hub](HttpRequest &req, const HttpResponder &resp) {
+            HttpConnection *c = resp.startStream(200, { { "Content-Type", "text/event-stream" } });
+            if (c)
+                hub.attach(c, quint64(req.header("last-event-id").toULongLong()), 0);
+        });
     server.setHandler([&router](HttpRequest &req, const HttpResponder &resp) { router.handle(req, resp); });
     const quint16 port = *server.listen(QHostAddress::LocalHost, 0);
 
@@ -213,12 +213,13 @@ void runOne(const QString &label, const QString &where, int clients, int rate, i
     clientThread.quit();
     clientThread.wait();
     std::lock_guard<std::mutex> l(stats.mutex);
-    std::printf("%-11s clients %3d  target %6d ev/s  published %7llu  delivered/client %7.0f ev/s  latency p50 %4lld ms  p99 %5lld ms  max %5lld ms  gaps %llu  dups %llu\n",
-                qPrintable(label), clients, rate, static_cast<unsigned long long>(published),
-                double(stats.received) / double(clients) / elapsed, static_cast<long long>(percentile(stats.latencies, 0.5)),
-                static_cast<long long>(percentile(stats.latencies, 0.99)),
-                static_cast<long long>(percentile(stats.latencies, 1.0)), static_cast<unsigned long long>(stats.gaps),
-                static_cast<unsigned long long>(stats.duplicates));
+    std::printf("%-11s clients %3d  target %6d ev/s  published %7llu  delivered/client %7.0f ev/s  latency p50 %4lld "
+                "ms  p99 %5lld ms  max %5lld ms  gaps %llu  dups %llu\n",
+        qPrintable(label), clients, rate, static_cast<unsigned long long>(published),
+        double(stats.received) / double(clients) / elapsed, static_cast<long long>(percentile(stats.latencies, 0.5)),
+        static_cast<long long>(percentile(stats.latencies, 0.99)),
+        static_cast<long long>(percentile(stats.latencies, 1.0)), static_cast<unsigned long long>(stats.gaps),
+        static_cast<unsigned long long>(stats.duplicates));
     std::fflush(stdout);
     hub.closeAll();
 }

@@ -4,7 +4,6 @@
 // Also prints the POST round trip (validation, Consul resolution, commit, 201). Needs consul-sim.
 
 #include "../../tests/service/pgcluster.h"
-
 #include "support/consulsimfixture.h"
 #include "support/servicefixture.h"
 
@@ -23,7 +22,8 @@ namespace {
 
 qint64 nowNs()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 double pct(std::vector<double> v, double p)
@@ -39,7 +39,8 @@ struct Figures
     double launchP50 = -1, launchP95 = -1, postP50 = -1, postP95 = -1;
 };
 
-Figures run(const QString &label, const QString &db, const ConsulSimFixture &sim, const QString &stub, const QString &starts, int n)
+Figures run(const QString &label, const QString &db, const ConsulSimFixture &sim, const QString &stub,
+    const QString &starts, int n)
 {
     QFile::remove(starts);
     ServiceFixture svc;
@@ -52,7 +53,8 @@ Figures run(const QString &label, const QString &db, const ConsulSimFixture &sim
     pb.close();
     o.playbooks = playbooks.path();
     o.db = db;
-    o.extraArgs = { QStringLiteral("--start-jitter-ms"), QStringLiteral("0"), QStringLiteral("--ansible-playbook"), stub };
+    o.extraArgs
+        = { QStringLiteral("--start-jitter-ms"), QStringLiteral("0"), QStringLiteral("--ansible-playbook"), stub };
     if (!svc.start(o)) {
         std::printf("%s: %s\n", qPrintable(label), qPrintable(svc.errorString()));
         return {};
@@ -61,7 +63,7 @@ Figures run(const QString &label, const QString &db, const ConsulSimFixture &sim
     for (int i = 1; i <= n; ++i) {
         const qint64 t0 = nowNs();
         const auto r = svc.request("POST", QStringLiteral("/v1/jobs"),
-                                   R"({"playbook": "stub.yml", "target": {"nodes": ["web-1"], "service": "web"}})");
+            R"({"playbook": "stub.yml", "target": {"nodes": ["web-1"], "service": "web"}})");
         const qint64 t1 = nowNs();
         if (r.status != 201) {
             std::printf("%s: launch answered %d\n", qPrintable(label), r.status);
@@ -85,8 +87,9 @@ Figures run(const QString &label, const QString &db, const ConsulSimFixture &sim
         svc.waitForJob(r.json()["id"].get<qint64>(), 10000);
     }
     Figures f { pct(launch, 0.5), pct(launch, 0.95), pct(post, 0.5), pct(post, 0.95) };
-    std::printf("%-11s launches %3zu  launch→runner start p50 %6.1f ms  p95 %6.1f ms   POST→201 p50 %6.1f ms  p95 %6.1f ms\n",
-                qPrintable(label), launch.size(), f.launchP50, f.launchP95, f.postP50, f.postP95);
+    std::printf(
+        "%-11s launches %3zu  launch→runner start p50 %6.1f ms  p95 %6.1f ms   POST→201 p50 %6.1f ms  p95 %6.1f ms\n",
+        qPrintable(label), launch.size(), f.launchP50, f.launchP95, f.postP50, f.postP95);
     std::fflush(stdout);
     return f;
 }
@@ -110,8 +113,10 @@ int main(int argc, char **argv)
     qputenv("BATON_BENCH_STARTS", starts.toUtf8());
     ConsulSimFixture sim;
     nlohmann::json cfg = { { "datacenter", "dc1" },
-                           { "nodes", nlohmann::json::array({ ConsulSimFixture::node(QStringLiteral("web-1"),
-                                          nlohmann::json::array({ ConsulSimFixture::service(QStringLiteral("web"), QStringLiteral("web"), 80) })) }) } };
+        { "nodes",
+            nlohmann::json::array({ ConsulSimFixture::node(QStringLiteral("web-1"),
+                nlohmann::json::array(
+                    { ConsulSimFixture::service(QStringLiteral("web"), QStringLiteral("web"), 80) })) }) } };
     if (!sim.start(cfg)) {
         std::printf("consul-sim: %s\n", qPrintable(sim.errorString()));
         return 1;
@@ -124,6 +129,7 @@ int main(int argc, char **argv)
     }
     const Figures p = run(QStringLiteral("postgresql"), pg.url(), sim, stub, starts, n);
     if (s.launchP50 > 0 && p.launchP50 > 0)
-        std::printf("postgresql / sqlite: launch→runner p50 ×%.2f, POST→201 p50 ×%.2f\n", p.launchP50 / s.launchP50, p.postP50 / s.postP50);
+        std::printf("postgresql / sqlite: launch→runner p50 ×%.2f, POST→201 p50 ×%.2f\n", p.launchP50 / s.launchP50,
+            p.postP50 / s.postP50);
     return 0;
 }

@@ -16,8 +16,7 @@ ConsulClientGateway::ConsulClientGateway(ConsulClient *client, Options options, 
     : ConsulGateway(parent)
     , m_client(client)
     , m_options(std::move(options))
-{
-}
+{ }
 
 ConsulClientGateway::~ConsulClientGateway() = default;
 
@@ -50,7 +49,8 @@ void ConsulClientGateway::resolveService(const QString &service, const QString &
         o.tags = { tag };
     m_client->catalogService(service, o, context, [service, tag, done](ConsulReply<QList<Consul::CatalogService>> r) {
         if (!r.ok())
-            return done(fail(Error::make(r.result.error().kind, QStringLiteral("resolving service %1 in Consul: %2").arg(service, r.result.error().message))));
+            return done(fail(Error::make(r.result.error().kind,
+                QStringLiteral("resolving service %1 in Consul: %2").arg(service, r.result.error().message))));
         QMap<QString, ResolvedNode> byNode;
         for (const Consul::CatalogService &cs : *r.result) {
             ResolvedNode &n = byNode[cs.node.name];
@@ -62,14 +62,16 @@ void ConsulClientGateway::resolveService(const QString &service, const QString &
                 n.services.append(service);
         }
         if (byNode.isEmpty())
-            return done(fail(Error::Kind::InvalidInput, tag.isEmpty()
-                                 ? QStringLiteral("service %1 has no instance in the Consul catalog").arg(service)
-                                 : QStringLiteral("service %1 has no instance tagged %2 in the Consul catalog").arg(service, tag)));
+            return done(fail(Error::Kind::InvalidInput,
+                tag.isEmpty()
+                    ? QStringLiteral("service %1 has no instance in the Consul catalog").arg(service)
+                    : QStringLiteral("service %1 has no instance tagged %2 in the Consul catalog").arg(service, tag)));
         done(byNode.values());
     });
 }
 
-void ConsulClientGateway::resolveNodes(const QStringList &nodes, const QString &service, QObject *context, NodesDone done)
+void ConsulClientGateway::resolveNodes(
+    const QStringList &nodes, const QString &service, QObject *context, NodesDone done)
 {
     struct Gather
     {
@@ -86,51 +88,55 @@ void ConsulClientGateway::resolveNodes(const QStringList &nodes, const QString &
         return g->done(QList<ResolvedNode>());
     for (qsizetype i = 0; i < nodes.size(); ++i) {
         const QString name = nodes[i];
-        m_client->catalogNode(name, {}, context, [g, i, name, service](ConsulReply<std::optional<Consul::CatalogNode>> r) {
-            if (!g->error) {
-                if (!r.ok()) {
-                    g->error = Error::make(r.result.error().kind, QStringLiteral("looking up node %1 in Consul: %2").arg(name, r.result.error().message));
-                } else if (!*r.result) {
-                    g->error = Error::make(Error::Kind::InvalidInput, QStringLiteral("node %1 is not in the Consul catalog").arg(name));
-                } else {
-                    const Consul::CatalogNode &cn = **r.result;
-                    ResolvedNode n;
-                    n.node = cn.node.name;
-                    n.address = cn.node.address;
-                    n.meta = cn.node.meta;
-                    n.service = service;
-                    for (const Consul::Service &s : cn.services) {
-                        // Consul servers register themselves as "consul"; Baton never gates that one.
-                        if (s.name == u"consul")
-                            continue;
-                        if (!n.services.contains(s.name))
-                            n.services.append(s.name);
+        m_client->catalogNode(
+            name, {}, context, [g, i, name, service](ConsulReply<std::optional<Consul::CatalogNode>> r) {
+                if (!g->error) {
+                    if (!r.ok()) {
+                        g->error = Error::make(r.result.error().kind,
+                            QStringLiteral("looking up node %1 in Consul: %2").arg(name, r.result.error().message));
+                    } else if (!*r.result) {
+                        g->error = Error::make(Error::Kind::InvalidInput,
+                            QStringLiteral("node %1 is not in the Consul catalog").arg(name));
+                    } else {
+                        const Consul::CatalogNode &cn = **r.result;
+                        ResolvedNode n;
+                        n.node = cn.node.name;
+                        n.address = cn.node.address;
+                        n.meta = cn.node.meta;
+                        n.service = service;
+                        for (const Consul::Service &s : cn.services) {
+                            // Consul servers register themselves as "consul"; Baton never gates that one.
+                            if (s.name == u"consul")
+                                continue;
+                            if (!n.services.contains(s.name))
+                                n.services.append(s.name);
+                        }
+                        if (!service.isEmpty() && !n.services.contains(service))
+                            g->error = Error::make(Error::Kind::InvalidInput,
+                                QStringLiteral("node %1 does not run service %2").arg(name, service));
+                        g->found[i] = n;
                     }
-                    if (!service.isEmpty() && !n.services.contains(service))
-                        g->error = Error::make(Error::Kind::InvalidInput, QStringLiteral("node %1 does not run service %2").arg(name, service));
-                    g->found[i] = n;
                 }
-            }
-            if (--g->pending == 0) {
-                if (g->error)
-                    g->done(fail(*g->error));
-                else
-                    g->done(g->found);
-            }
-        });
+                if (--g->pending == 0) {
+                    if (g->error)
+                        g->done(fail(*g->error));
+                    else
+                        g->done(g->found);
+                }
+            });
     }
 }
 
 void ConsulClientGateway::maxOffline(const QString &service, QObject *context, TextDone done)
 {
-    m_client->kvGet(m_options.prefix + QStringLiteral("services/") + service + QStringLiteral("/max_offline"), {}, context,
-                    [done](ConsulReply<std::optional<Consul::KvEntry>> r) {
-                        if (!r.ok())
-                            return done(fail(r.result.error()));
-                        if (!*r.result)
-                            return done(std::optional<QString>());
-                        done(std::optional<QString>(QString::fromUtf8((*r.result)->value)));
-                    });
+    m_client->kvGet(m_options.prefix + QStringLiteral("services/") + service + QStringLiteral("/max_offline"), {},
+        context, [done](ConsulReply<std::optional<Consul::KvEntry>> r) {
+            if (!r.ok())
+                return done(fail(r.result.error()));
+            if (!*r.result)
+                return done(std::optional<QString>());
+            done(std::optional<QString>(QString::fromUtf8((*r.result)->value)));
+        });
 }
 
 void ConsulClientGateway::ensureSession(QObject *context, std::function<void(Result<QString>)> done)
@@ -166,7 +172,8 @@ void ConsulClientGateway::ensureSession(QObject *context, std::function<void(Res
                 cb(fail(Error::make(why.kind, QStringLiteral("creating a Consul session: %1").arg(why.message))));
         }
         if (wasActive) {
-            qCCritical(lcServiceConsul).noquote() << "the Consul session is lost; node locks held with it may be gone:" << why.message;
+            qCCritical(lcServiceConsul).noquote()
+                << "the Consul session is lost; node locks held with it may be gone:" << why.message;
             Q_EMIT sessionLost(why.message);
         }
     });
@@ -185,7 +192,8 @@ void ConsulClientGateway::acquireNodeLock(const QString &node, const QByteArray 
         put.acquire = *session;
         m_client->kvPut(lockKey(node), value, put, {}, ctx, [this, node, ctx, done](ConsulReply<bool> r) {
             if (!r.ok()) {
-                if (r.result.error().httpStatus == 500 && r.result.error().message.contains(u"invalid session") && m_keeper) {
+                if (r.result.error().httpStatus == 500 && r.result.error().message.contains(u"invalid session")
+                    && m_keeper) {
                     // Consul no longer knows the session: start over with a new one on the next attempt.
                     m_session.clear();
                     m_keeper->disconnect(this);

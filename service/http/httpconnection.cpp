@@ -17,8 +17,21 @@ bool isTokenChar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-': case '.':
-    case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -180,9 +193,11 @@ void HttpConnection::parse()
             const qsizetype nl = m_in.indexOf('\n');
             if (nl < 0) {
                 if (!m_requestLineDone && m_state == State::Head && m_in.size() > m_limits.maxRequestLineBytes)
-                    return fail(414, QStringLiteral("request line longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
+                    return fail(
+                        414, QStringLiteral("request line longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
                 if (m_headerBytes + m_in.size() > m_limits.maxHeaderBytes)
-                    return fail(431, QStringLiteral("request headers larger than %1 bytes").arg(m_limits.maxHeaderBytes));
+                    return fail(
+                        431, QStringLiteral("request headers larger than %1 bytes").arg(m_limits.maxHeaderBytes));
                 return;
             }
             QByteArray line = m_in.left(nl);
@@ -350,8 +365,8 @@ bool HttpConnection::parseRequestLine(const QByteArray &line)
             fail(400, QStringLiteral("malformed query string"));
             return false;
         }
-        m_request.query.addQueryItem(QString::fromLatin1(QUrl::toPercentEncoding(key)),
-                                     QString::fromLatin1(QUrl::toPercentEncoding(value)));
+        m_request.query.addQueryItem(
+            QString::fromLatin1(QUrl::toPercentEncoding(key)), QString::fromLatin1(QUrl::toPercentEncoding(value)));
     }
     m_requestLineDone = true;
     return true;
@@ -439,7 +454,7 @@ bool HttpConnection::finishHead()
         m_contentLength = contentLength.size() <= 18 ? contentLength.toLongLong(&ok) : -1;
         if (!ok || m_contentLength < 0) {
             fail(m_contentLength < 0 && contentLength.size() > 18 ? 413 : 400,
-                 QStringLiteral("malformed or oversized Content-Length"));
+                QStringLiteral("malformed or oversized Content-Length"));
             return false;
         }
         if (m_contentLength > m_limits.maxBodyBytes) {

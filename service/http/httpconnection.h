@@ -49,7 +49,18 @@ Q_SIGNALS:
     void closed(Baton::HttpConnection *connection);
 
 private:
-    enum class State { Idle, Head, Body, ChunkSize, ChunkData, ChunkTrailer, Handling, Streaming, Closing };
+    enum class State
+    {
+        Idle,
+        Head,
+        Body,
+        ChunkSize,
+        ChunkData,
+        ChunkTrailer,
+        Handling,
+        Streaming,
+        Closing
+    };
 
     void onReadyRead();
     void parse();
@@ -90,8 +101,7 @@ public:
     HttpResponder(HttpConnection *connection, quint64 serial)
         : m_connection(connection)
         , m_serial(serial)
-    {
-    }
+    { }
 
     void send(const HttpResponse &response) const;
     // See HttpConnection::startStream; returns nullptr when the client is gone.

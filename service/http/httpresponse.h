@@ -3,7 +3,6 @@
 #include "core/base/error.h"
 
 #include <nlohmann/json.hpp>
-
 #include <utility>
 
 #include <QByteArray>

@@ -63,16 +63,16 @@ void HttpRouter::handle(HttpRequest &request, const HttpResponder &responder) co
         request.route = QStringLiteral("(method not allowed)");
         responder.setRoute(request.route);
         HttpResponse resp = HttpResponse::error(405, QStringLiteral("method_not_allowed"),
-                                                QStringLiteral("%1 is not allowed on %2")
-                                                    .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200)));
+            QStringLiteral("%1 is not allowed on %2")
+                .arg(QString::fromLatin1(request.method.left(16)), request.path.left(200)));
         resp.setHeader("Allow", allowed.join(", "));
         responder.send(resp);
         return;
     }
     request.route = QStringLiteral("(not found)");
     responder.setRoute(request.route);
-    responder.send(HttpResponse::error(404, QStringLiteral("not_found"),
-                                       QStringLiteral("no such resource: %1").arg(request.path.left(200))));
+    responder.send(HttpResponse::error(
+        404, QStringLiteral("not_found"), QStringLiteral("no such resource: %1").arg(request.path.left(200))));
 }
 
 } // namespace Baton

@@ -11,8 +11,7 @@ namespace Baton {
 HttpServer::HttpServer(const HttpLimits &limits, QObject *parent)
     : QObject(parent)
     , m_limits(limits)
-{
-}
+{ }
 
 HttpServer::~HttpServer()
 {
@@ -34,9 +33,8 @@ Result<quint16> HttpServer::listen(const QHostAddress &address, quint16 port)
         connect(ssl, &QSslServer::errorOccurred, this, [](QSslSocket *, QAbstractSocket::SocketError) {
             qCDebug(lcHttp) << "TLS connection failed before its first request";
         });
-        connect(ssl, &QSslServer::peerVerifyError, this, [](QSslSocket *, const QSslError &e) {
-            qCDebug(lcHttp) << "TLS peer verify error" << e.errorString();
-        });
+        connect(ssl, &QSslServer::peerVerifyError, this,
+            [](QSslSocket *, const QSslError &e) { qCDebug(lcHttp) << "TLS peer verify error" << e.errorString(); });
         m_server = ssl;
     } else {
         m_server = new QTcpServer(this);
@@ -49,7 +47,8 @@ Result<quint16> HttpServer::listen(const QHostAddress &address, quint16 port)
         const QString why = m_server->errorString();
         delete m_server;
         m_server = nullptr;
-        return fail(Error::Kind::Io, QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
+        return fail(
+            Error::Kind::Io, QStringLiteral("cannot listen on %1:%2: %3").arg(address.toString()).arg(port).arg(why));
     }
     return m_server->serverPort();
 }
@@ -83,8 +82,9 @@ void HttpServer::onPendingConnections()
 {
     while (QTcpSocket *socket = m_server->nextPendingConnection()) {
         if (m_connections.size() >= m_limits.maxConnections) {
-            socket->write("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
-                          "Content-Length: 63\r\n\r\n{\"error\":\"unavailable\",\"message\":\"too many open connections\"}\n");
+            socket->write(
+                "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                "Content-Length: 63\r\n\r\n{\"error\":\"unavailable\",\"message\":\"too many open connections\"}\n");
             socket->disconnectFromHost();
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
             QTimer::singleShot(5000, socket, &QObject::deleteLater);
@@ -95,16 +95,16 @@ void HttpServer::onPendingConnections()
         m_connections.insert(conn);
         connect(conn, &HttpConnection::closed, this, &HttpServer::onClosed);
         connect(conn, &HttpConnection::responded, this, &HttpServer::responded);
-        connect(conn, &HttpConnection::requestReady, this,
-                [this](HttpConnection *c, quint64 serial, HttpRequest request) {
-                    HttpResponder responder(c, serial);
-                    if (!m_handler) {
-                        responder.send(HttpResponse::error(503, QStringLiteral("unavailable"),
-                                                           QStringLiteral("the service is starting")));
-                        return;
-                    }
-                    m_handler(request, responder);
-                });
+        connect(
+            conn, &HttpConnection::requestReady, this, [this](HttpConnection *c, quint64 serial, HttpRequest request) {
+                HttpResponder responder(c, serial);
+                if (!m_handler) {
+                    responder.send(HttpResponse::error(
+                        503, QStringLiteral("unavailable"), QStringLiteral("the service is starting")));
+                    return;
+                }
+                m_handler(request, responder);
+            });
         Q_EMIT connectionCountChanged(int(m_connections.size()));
     }
 }

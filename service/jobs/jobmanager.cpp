@@ -27,7 +27,17 @@ using JsonFields::toStd;
 class JobManager::NodeSlot : public QObject
 {
 public:
-    enum class Phase { Idle, Locking, WaitingLock, WaitingRunner, Jitter, Running, Stopping, Done };
+    enum class Phase
+    {
+        Idle,
+        Locking,
+        WaitingLock,
+        WaitingRunner,
+        Jitter,
+        Running,
+        Stopping,
+        Done
+    };
 
     NodeSlot(ActiveJob *owner, int position, QObject *parent)
         : QObject(parent)
@@ -124,7 +134,7 @@ QByteArray JobManager::releasePlaybookText()
 }
 
 JobManager::JobManager(JobStore *store, Journal *journal, ConsulGateway *consul, PlaybookCatalog *playbooks,
-                       const NodeVars *nodeVars, Metrics *metrics, ManagerSettings settings, QObject *parent)
+    const NodeVars *nodeVars, Metrics *metrics, ManagerSettings settings, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_journal(journal)
@@ -144,13 +154,20 @@ JobManager::JobManager(JobStore *store, Journal *journal, ConsulGateway *consul,
             qCWarning(lcJobs) << "cannot write" << m_releasePlaybookPath << f.errorString();
     }
     if (m_metrics) {
-        m_metrics->describe(QStringLiteral("baton_runners_running"), QStringLiteral("gauge"), QStringLiteral("ansible-playbook processes running now"));
-        m_metrics->describe(QStringLiteral("baton_runners_waiting"), QStringLiteral("gauge"), QStringLiteral("node runs holding their node lock and waiting for a runner"));
-        m_metrics->describe(QStringLiteral("baton_runners_max"), QStringLiteral("gauge"), QStringLiteral("the cap on concurrent ansible-playbook processes"));
-        m_metrics->describe(QStringLiteral("baton_runners_started_total"), QStringLiteral("counter"), QStringLiteral("ansible-playbook processes started"));
-        m_metrics->describe(QStringLiteral("baton_node_runs_finished_total"), QStringLiteral("counter"), QStringLiteral("node runs that ended, by final state"));
-        m_metrics->describe(QStringLiteral("baton_jobs_launched_total"), QStringLiteral("counter"), QStringLiteral("jobs created"));
-        m_metrics->describe(QStringLiteral("baton_launch_to_runner_seconds"), QStringLiteral("histogram"), QStringLiteral("from a node's dispatch to its runner process start, jitter included"));
+        m_metrics->describe(QStringLiteral("baton_runners_running"), QStringLiteral("gauge"),
+            QStringLiteral("ansible-playbook processes running now"));
+        m_metrics->describe(QStringLiteral("baton_runners_waiting"), QStringLiteral("gauge"),
+            QStringLiteral("node runs holding their node lock and waiting for a runner"));
+        m_metrics->describe(QStringLiteral("baton_runners_max"), QStringLiteral("gauge"),
+            QStringLiteral("the cap on concurrent ansible-playbook processes"));
+        m_metrics->describe(QStringLiteral("baton_runners_started_total"), QStringLiteral("counter"),
+            QStringLiteral("ansible-playbook processes started"));
+        m_metrics->describe(QStringLiteral("baton_node_runs_finished_total"), QStringLiteral("counter"),
+            QStringLiteral("node runs that ended, by final state"));
+        m_metrics->describe(
+            QStringLiteral("baton_jobs_launched_total"), QStringLiteral("counter"), QStringLiteral("jobs created"));
+        m_metrics->describe(QStringLiteral("baton_launch_to_runner_seconds"), QStringLiteral("histogram"),
+            QStringLiteral("from a node's dispatch to its runner process start, jitter included"));
         m_metrics->addCollector([this](Metrics &m) {
             m.set(QStringLiteral("baton_runners_running"), {}, m_running);
             m.set(QStringLiteral("baton_runners_waiting"), {}, double(m_runnerQueue.size()));
@@ -176,7 +193,8 @@ Result<void> JobManager::validate(const JobSpec &spec, bool internal) const
 {
     if (spec.playbook == releasePlaybookName()) {
         if (!internal)
-            return fail(Error::Kind::InvalidInput, QStringLiteral("\"@release\" is run through POST /v1/nodes/{node}/release"));
+            return fail(
+                Error::Kind::InvalidInput, QStringLiteral("\"@release\" is run through POST /v1/nodes/{node}/release"));
     } else {
         BATON_TRY(pb, m_playbooks->find(spec.playbook));
         (void)pb;
@@ -189,11 +207,13 @@ Result<void> JobManager::validate(const JobSpec &spec, bool internal) const
     if (!t.tag.isEmpty() && !t.nodes.isEmpty())
         return fail(Error::Kind::InvalidInput, QStringLiteral("give target.tag or target.nodes, not both"));
     if (!t.service.isEmpty() && (t.service.size() > 253 || !AnsibleInvocation::isValidNodeName(t.service)))
-        return fail(Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid service name").arg(t.service.left(100)));
+        return fail(
+            Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid service name").arg(t.service.left(100)));
     if (t.tag.size() > 253 || t.tag.contains(u'\n'))
         return fail(Error::Kind::InvalidInput, QStringLiteral("target.tag is not a valid tag"));
     if (t.nodes.size() > m_settings.maxNodesPerJob)
-        return fail(Error::Kind::InvalidInput, QStringLiteral("at most %1 nodes per job").arg(m_settings.maxNodesPerJob));
+        return fail(
+            Error::Kind::InvalidInput, QStringLiteral("at most %1 nodes per job").arg(m_settings.maxNodesPerJob));
     QSet<QString> seen;
     for (const QString &n : t.nodes) {
         if (!AnsibleInvocation::isValidNodeName(n))
@@ -206,14 +226,17 @@ Result<void> JobManager::validate(const JobSpec &spec, bool internal) const
         return fail(Error::Kind::InvalidInput, QStringLiteral("extra_vars must be an object"));
     const std::string dumped = spec.extraVars.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (qint64(dumped.size()) > m_settings.maxExtraVarsBytes)
-        return fail(Error::Kind::TooLarge, QStringLiteral("extra_vars is larger than %1 bytes").arg(m_settings.maxExtraVarsBytes));
+        return fail(Error::Kind::TooLarge,
+            QStringLiteral("extra_vars is larger than %1 bytes").arg(m_settings.maxExtraVarsBytes));
     for (auto it = spec.extraVars.begin(); it != spec.extraVars.end(); ++it) {
         const QString key = toQString(it.key());
         if (key.startsWith(u"baton_"))
-            return fail(Error::Kind::InvalidInput, QStringLiteral("extra_vars.%1: names starting with baton_ are reserved").arg(key.left(100)));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("extra_vars.%1: names starting with baton_ are reserved").arg(key.left(100)));
         static const QRegularExpression ident(QStringLiteral("^[A-Za-z_][A-Za-z0-9_]{0,127}$"));
         if (!ident.match(key).hasMatch())
-            return fail(Error::Kind::InvalidInput, QStringLiteral("extra_vars key \"%1\" is not a valid Ansible variable name").arg(key.left(100)));
+            return fail(Error::Kind::InvalidInput,
+                QStringLiteral("extra_vars key \"%1\" is not a valid Ansible variable name").arg(key.left(100)));
     }
     return {};
 }
@@ -223,7 +246,8 @@ Result<void> JobManager::validate(const JobSpec &spec, bool internal) const
 void JobManager::launch(LaunchRequest request, std::function<void(Result<LaunchOutcome>)> done)
 {
     if (m_draining)
-        return done(fail(Error::Kind::Cancelled, QStringLiteral("the service is shutting down and admits no new jobs")));
+        return done(
+            fail(Error::Kind::Cancelled, QStringLiteral("the service is shutting down and admits no new jobs")));
     const bool internal = request.internal && request.spec.playbook == releasePlaybookName();
     if (auto v = validate(request.spec, request.internal); !v)
         return done(fail(v.error()));
@@ -237,7 +261,7 @@ void JobManager::launch(LaunchRequest request, std::function<void(Result<LaunchO
         if (*hit) {
             if ((*hit)->requestHash != request.requestHash)
                 return done(fail(Error::Kind::InvalidInput,
-                                 QStringLiteral("this Idempotency-Key was already used for a different request")));
+                    QStringLiteral("this Idempotency-Key was already used for a different request")));
             auto existing = job((*hit)->jobId);
             if (!existing)
                 return done(fail(existing.error()));
@@ -273,14 +297,14 @@ void JobManager::launch(LaunchRequest request, std::function<void(Result<LaunchO
         return resolve();
     // A frozen service (max_offline "0") admits nobody: refuse the launch unless the caller overrides it.
     m_consul->maxOffline(spec.target.service, this,
-                         [spec, resolve = std::move(resolve), finish](Result<std::optional<QString>> value) mutable {
-                             if (value && *value && value->value().trimmed() == u"0")
-                                 return finish(fail(Error::Kind::Conflict,
-                                                    QStringLiteral("service %1 is frozen (max_offline is 0); set "
-                                                                   "override_freeze to launch anyway")
-                                                        .arg(spec.target.service)));
-                             resolve();
-                         });
+        [spec, resolve = std::move(resolve), finish](Result<std::optional<QString>> value) mutable {
+            if (value && *value && value->value().trimmed() == u"0")
+                return finish(fail(Error::Kind::Conflict,
+                    QStringLiteral("service %1 is frozen (max_offline is 0); set "
+                                   "override_freeze to launch anyway")
+                        .arg(spec.target.service)));
+            resolve();
+        });
 }
 
 void JobManager::finishIdempotent(const QString &key, const Result<LaunchOutcome> &outcome)
@@ -294,16 +318,19 @@ void JobManager::finishIdempotent(const QString &key, const Result<LaunchOutcome
     }
 }
 
-void JobManager::createAndStart(LaunchRequest request, const QList<ResolvedNode> &nodes,
-                                std::function<void(Result<LaunchOutcome>)> done)
+void JobManager::createAndStart(
+    LaunchRequest request, const QList<ResolvedNode> &nodes, std::function<void(Result<LaunchOutcome>)> done)
 {
     if (m_draining)
-        return done(fail(Error::Kind::Cancelled, QStringLiteral("the service is shutting down and admits no new jobs")));
+        return done(
+            fail(Error::Kind::Cancelled, QStringLiteral("the service is shutting down and admits no new jobs")));
     if (nodes.isEmpty())
         return done(fail(Error::Kind::InvalidInput, QStringLiteral("the target resolves to no node")));
     if (nodes.size() > m_settings.maxNodesPerJob)
-        return done(fail(Error::Kind::InvalidInput, QStringLiteral("the target resolves to %1 nodes; at most %2 per job")
-                                                        .arg(nodes.size()).arg(m_settings.maxNodesPerJob)));
+        return done(fail(Error::Kind::InvalidInput,
+            QStringLiteral("the target resolves to %1 nodes; at most %2 per job")
+                .arg(nodes.size())
+                .arg(m_settings.maxNodesPerJob)));
     const qint64 now = Timestamps::nowMs();
     Job job;
     job.spec = request.spec;
@@ -313,7 +340,8 @@ void JobManager::createAndStart(LaunchRequest request, const QList<ResolvedNode>
     job.relaunchOf = request.relaunchOf;
     for (const ResolvedNode &n : nodes) {
         if (!AnsibleInvocation::isValidNodeName(n.node))
-            return done(fail(Error::Kind::InvalidInput, QStringLiteral("the catalog names a node Baton cannot target: \"%1\"").arg(n.node.left(100))));
+            return done(fail(Error::Kind::InvalidInput,
+                QStringLiteral("the catalog names a node Baton cannot target: \"%1\"").arg(n.node.left(100))));
         NodeRun r;
         r.node = n.node;
         r.service = n.service.isEmpty() ? request.spec.target.service : n.service;
@@ -321,10 +349,11 @@ void JobManager::createAndStart(LaunchRequest request, const QList<ResolvedNode>
         if (r.service.isEmpty() && request.spec.playbook != releasePlaybookName()) {
             if (n.services.size() != 1)
                 return done(fail(Error::Kind::InvalidInput,
-                                 n.services.isEmpty()
-                                     ? QStringLiteral("node %1 runs no service in Consul; name the service in target.service").arg(n.node)
-                                     : QStringLiteral("node %1 runs several services (%2); name one in target.service")
-                                           .arg(n.node, n.services.join(QStringLiteral(", ")))));
+                    n.services.isEmpty()
+                        ? QStringLiteral("node %1 runs no service in Consul; name the service in target.service")
+                              .arg(n.node)
+                        : QStringLiteral("node %1 runs several services (%2); name one in target.service")
+                              .arg(n.node, n.services.join(QStringLiteral(", ")))));
             r.service = n.services.first();
         }
         r.address = n.address;
@@ -358,7 +387,9 @@ void JobManager::createAndStart(LaunchRequest request, const QList<ResolvedNode>
     m_journal->publish(created);
     (void)m_journal->flushNow(); // job.created is durable before the 201 (the job row already is)
     qCInfo(lcJobs).noquote() << QStringLiteral("job %1 launched by %2: %3 on %4 node(s)")
-                                    .arg(job.id).arg(job.operatorName, job.spec.playbook).arg(job.nodes.size());
+                                    .arg(job.id)
+                                    .arg(job.operatorName, job.spec.playbook)
+                                    .arg(job.nodes.size());
     ActiveJob *active = adopt(job);
     for (qsizetype i = 0; i < nodes.size() && i < active->slots.size(); ++i)
         active->slots[i]->meta = nodes[i].meta;
@@ -419,7 +450,8 @@ void JobManager::dispatch(NodeSlot *slot)
         if (guard)
             onNodeTimeout(guard);
     });
-    slot->timeout.start(int(std::min<qint64>(qint64(slot->job->job.spec.nodeTimeoutS) * 1000, std::numeric_limits<int>::max())));
+    slot->timeout.start(
+        int(std::min<qint64>(qint64(slot->job->job.spec.nodeTimeoutS) * 1000, std::numeric_limits<int>::max())));
     (void)run;
     acquireLock(slot);
 }
@@ -434,61 +466,64 @@ void JobManager::acquireLock(NodeSlot *slot)
         if (!m_localWaiters[run.node].contains(slot))
             m_localWaiters[run.node].append(slot);
         setNodeState(slot, NodeRunState::WaitingForNode,
-                     QStringLiteral("the node is held by job %1 on %2").arg(holder->job->job.id).arg(m_settings.instance));
+            QStringLiteral("the node is held by job %1 on %2").arg(holder->job->job.id).arg(m_settings.instance));
         return;
     }
     m_localLocks.insert(run.node, slot);
     slot->phase = NodeSlot::Phase::Locking;
-    const nlohmann::json value = { { "job", slot->job->job.id },
-                                   { "instance", toStd(m_settings.instance) },
-                                   { "operator", toStd(slot->job->job.operatorName) },
-                                   { "since", toStd(Timestamps::toIso(Timestamps::nowMs())) } };
+    const nlohmann::json value = { { "job", slot->job->job.id }, { "instance", toStd(m_settings.instance) },
+        { "operator", toStd(slot->job->job.operatorName) },
+        { "since", toStd(Timestamps::toIso(Timestamps::nowMs())) } };
     const std::string v = value.dump();
     const QPointer<NodeSlot> guard(slot);
-    m_consul->acquireNodeLock(run.node, QByteArray(v.data(), qsizetype(v.size())), slot->calls, [this, guard](Result<NodeLockState> r) {
-        NodeSlot *s = guard;
-        if (!s || s->phase != NodeSlot::Phase::Locking)
-            return;
-        if (!r) {
-            ++s->lockFailures;
-            const int delay = std::min(30000, 1000 << std::min(s->lockFailures, 5));
-            const NodeRun &nr = s->job->job.nodes[s->index];
-            setNodeState(s, nr.state, QStringLiteral("cannot lock the node in Consul (retrying in %1 s): %2")
-                                          .arg(delay / 1000).arg(oneLine(r.error().message)));
-            s->phase = NodeSlot::Phase::WaitingLock;
-            s->retry.disconnect();
-            connect(&s->retry, &QTimer::timeout, this, [this, guard] {
-                if (guard)
-                    acquireLock(guard);
-            });
-            s->retry.start(delay);
-            return;
-        }
-        s->lockFailures = 0;
-        if (r->acquired) {
-            s->lockHeld = true;
-            enqueueForRunner(s);
-            return;
-        }
-        setNodeState(s, NodeRunState::WaitingForNode, QStringLiteral("the node is held by %1").arg(r->holder));
-        s->phase = NodeSlot::Phase::WaitingLock;
-        m_consul->waitNodeLock(s->job->job.nodes[s->index].node, r->index, s->calls, [this, guard](Result<NodeLockState> w) {
-            NodeSlot *s2 = guard;
-            if (!s2 || s2->phase != NodeSlot::Phase::WaitingLock)
+    m_consul->acquireNodeLock(
+        run.node, QByteArray(v.data(), qsizetype(v.size())), slot->calls, [this, guard](Result<NodeLockState> r) {
+            NodeSlot *s = guard;
+            if (!s || s->phase != NodeSlot::Phase::Locking)
                 return;
-            if (!w) {
-                // Back off a little so an unreachable Consul does not become a tight loop.
-                s2->retry.disconnect();
-                connect(&s2->retry, &QTimer::timeout, this, [this, guard] {
+            if (!r) {
+                ++s->lockFailures;
+                const int delay = std::min(30000, 1000 << std::min(s->lockFailures, 5));
+                const NodeRun &nr = s->job->job.nodes[s->index];
+                setNodeState(s, nr.state,
+                    QStringLiteral("cannot lock the node in Consul (retrying in %1 s): %2")
+                        .arg(delay / 1000)
+                        .arg(oneLine(r.error().message)));
+                s->phase = NodeSlot::Phase::WaitingLock;
+                s->retry.disconnect();
+                connect(&s->retry, &QTimer::timeout, this, [this, guard] {
                     if (guard)
                         acquireLock(guard);
                 });
-                s2->retry.start(2000);
+                s->retry.start(delay);
                 return;
             }
-            acquireLock(s2);
+            s->lockFailures = 0;
+            if (r->acquired) {
+                s->lockHeld = true;
+                enqueueForRunner(s);
+                return;
+            }
+            setNodeState(s, NodeRunState::WaitingForNode, QStringLiteral("the node is held by %1").arg(r->holder));
+            s->phase = NodeSlot::Phase::WaitingLock;
+            m_consul->waitNodeLock(
+                s->job->job.nodes[s->index].node, r->index, s->calls, [this, guard](Result<NodeLockState> w) {
+                    NodeSlot *s2 = guard;
+                    if (!s2 || s2->phase != NodeSlot::Phase::WaitingLock)
+                        return;
+                    if (!w) {
+                        // Back off a little so an unreachable Consul does not become a tight loop.
+                        s2->retry.disconnect();
+                        connect(&s2->retry, &QTimer::timeout, this, [this, guard] {
+                            if (guard)
+                                acquireLock(guard);
+                        });
+                        s2->retry.start(2000);
+                        return;
+                    }
+                    acquireLock(s2);
+                });
         });
-    });
 }
 
 void JobManager::enqueueForRunner(NodeSlot *slot)
@@ -498,7 +533,7 @@ void JobManager::enqueueForRunner(NodeSlot *slot)
     if (m_running >= m_settings.maxRunners) {
         const NodeRun &run = slot->job->job.nodes[slot->index];
         setNodeState(slot, run.state == NodeRunState::WaitingForNode ? NodeRunState::Queued : run.state,
-                     QStringLiteral("waiting for a free runner (%1 of %2 busy)").arg(m_running).arg(m_settings.maxRunners));
+            QStringLiteral("waiting for a free runner (%1 of %2 busy)").arg(m_running).arg(m_settings.maxRunners));
     }
     pumpRunners();
 }
@@ -511,7 +546,8 @@ void JobManager::pumpRunners()
             continue;
         ++m_running; // the slot is reserved through the jitter
         slot->phase = NodeSlot::Phase::Jitter;
-        const int delay = m_settings.startJitterMs > 0 ? int(QRandomGenerator::global()->bounded(m_settings.startJitterMs + 1)) : 0;
+        const int delay
+            = m_settings.startJitterMs > 0 ? int(QRandomGenerator::global()->bounded(m_settings.startJitterMs + 1)) : 0;
         const QPointer<NodeSlot> guard(slot);
         slot->jitter.disconnect();
         connect(&slot->jitter, &QTimer::timeout, this, [this, guard] {
@@ -530,12 +566,12 @@ void JobManager::startRunner(NodeSlot *slot)
         // A resumed job does not carry the catalog's node meta: read it before building the inventory.
         const QPointer<NodeSlot> guard(slot);
         m_consul->resolveNodes({ run.node }, QString(), slot->calls ? slot->calls : static_cast<QObject *>(slot),
-                               [this, guard](Result<QList<ResolvedNode>> r) {
-                                   if (!guard || guard->phase != NodeSlot::Phase::Jitter)
-                                       return;
-                                   guard->meta = r && !r->isEmpty() ? r->first().meta : QMap<QString, QString>();
-                                   startRunner(guard);
-                               });
+            [this, guard](Result<QList<ResolvedNode>> r) {
+                if (!guard || guard->phase != NodeSlot::Phase::Jitter)
+                    return;
+                guard->meta = r && !r->isEmpty() ? r->first().meta : QMap<QString, QString>();
+                startRunner(guard);
+            });
         return;
     }
     InvocationTarget t;
@@ -708,7 +744,8 @@ void JobManager::setTask(NodeSlot *slot, const QString &task)
     m_journal->publish(std::move(e));
 }
 
-void JobManager::setNodeState(NodeSlot *slot, NodeRunState state, const QString &reason, const std::optional<WaitInfo> &wait)
+void JobManager::setNodeState(
+    NodeSlot *slot, NodeRunState state, const QString &reason, const std::optional<WaitInfo> &wait)
 {
     ActiveJob *a = slot->job;
     NodeRun &run = a->job.nodes[slot->index];
@@ -766,7 +803,8 @@ void JobManager::gradeJob(ActiveJob *a)
     e.atMs = now;
     m_journal->publish(std::move(e));
     if (stateChanged && isTerminal(graded)) {
-        qCInfo(lcJobs).noquote() << QStringLiteral("job %1 finished: %2 (%3)").arg(job.id).arg(toWire(graded), counts.summary());
+        qCInfo(lcJobs).noquote()
+            << QStringLiteral("job %1 finished: %2 (%3)").arg(job.id).arg(toWire(graded), counts.summary());
         const qint64 id = job.id;
         m_jobs.remove(id);
         if (a->timeout)
@@ -796,15 +834,21 @@ void JobManager::endNode(NodeSlot *slot, NodeRunState state, const QString &reas
         slot->runDir.clear();
     }
     if (m_metrics)
-        m_metrics->inc(QStringLiteral("baton_node_runs_finished_total"), { { QStringLiteral("state"), toWire(state) } });
+        m_metrics->inc(
+            QStringLiteral("baton_node_runs_finished_total"), { { QStringLiteral("state"), toWire(state) } });
     ActiveJob *a = slot->job;
     NodeRun &run = a->job.nodes[slot->index];
-    qCInfo(lcRunner).noquote() << QStringLiteral("job %1 node %2: %3%4").arg(a->job.id).arg(run.node, toWire(state),
-                                                                          reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
+    qCInfo(lcRunner).noquote() << QStringLiteral("job %1 node %2: %3%4")
+                                      .arg(a->job.id)
+                                      .arg(run.node, toWire(state),
+                                          reason.isEmpty() ? QString() : QStringLiteral(": ") + reason);
     const bool failedHere = isFailure(state);
     // setNodeState may finish (and delete) the job; decide the halt first.
-    if (failedHere && a->job.spec.haltOnFailure && a->job.haltReason.isEmpty() && a->job.spec.playbook != releasePlaybookName()) {
-        a->job.haltReason = QStringLiteral("%1 %2: %3").arg(run.node, toWire(state), reason.isEmpty() ? displayName(state) : oneLine(reason, 200));
+    if (failedHere && a->job.spec.haltOnFailure && a->job.haltReason.isEmpty()
+        && a->job.spec.playbook != releasePlaybookName()) {
+        a->job.haltReason
+            = QStringLiteral("%1 %2: %3")
+                  .arg(run.node, toWire(state), reason.isEmpty() ? displayName(state) : oneLine(reason, 200));
         m_journal->saveJob(a->job);
         applyHalt(a, slot);
     }
@@ -828,7 +872,8 @@ void JobManager::applyHalt(ActiveJob *a, NodeSlot *failed)
 {
     const QString failedNode = a->job.nodes[failed->index].node;
     const QString reason = QStringLiteral("halted: %1 failed").arg(failedNode);
-    qCInfo(lcJobs).noquote() << QStringLiteral("job %1: %2; nodes not yet in maintenance are not admitted").arg(a->job.id).arg(reason);
+    qCInfo(lcJobs).noquote()
+        << QStringLiteral("job %1: %2; nodes not yet in maintenance are not admitted").arg(a->job.id).arg(reason);
     const QList<NodeSlot *> slots = a->slots;
     for (NodeSlot *s : slots) {
         if (s == failed || s->phase == NodeSlot::Phase::Done)
@@ -840,7 +885,8 @@ void JobManager::applyHalt(ActiveJob *a, NodeSlot *failed)
     }
 }
 
-void JobManager::stopNode(NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance)
+void JobManager::stopNode(
+    NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance)
 {
     if (slot->phase == NodeSlot::Phase::Done)
         return;
@@ -875,8 +921,9 @@ void JobManager::onRunnerFinished(NodeSlot *slot, int exitCode, bool normalExit)
     run.exitCode = normalExit ? exitCode : -1;
     const bool inMaintenance = (run.state == NodeRunState::InMaintenance || run.state == NodeRunState::Verifying)
         && !(slot->mapper && slot->mapper->leftMaintenance());
-    serviceLog(slot, normalExit ? QStringLiteral("ansible-playbook exited with code %1").arg(exitCode)
-                                : QStringLiteral("ansible-playbook was killed"));
+    serviceLog(slot,
+        normalExit ? QStringLiteral("ansible-playbook exited with code %1").arg(exitCode)
+                   : QStringLiteral("ansible-playbook was killed"));
     NodeRunState state;
     QString reason;
     bool spawnRelease = false;
@@ -928,10 +975,13 @@ void JobManager::releaseLocalLock(NodeSlot *slot)
     while (!waiters.isEmpty()) {
         QPointer<NodeSlot> next = waiters.takeFirst();
         if (next && next->phase == NodeSlot::Phase::WaitingLock) {
-            QMetaObject::invokeMethod(this, [this, next] {
-                if (next && next->phase == NodeSlot::Phase::WaitingLock)
-                    acquireLock(next);
-            }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                this,
+                [this, next] {
+                    if (next && next->phase == NodeSlot::Phase::WaitingLock)
+                        acquireLock(next);
+                },
+                Qt::QueuedConnection);
             break;
         }
     }
@@ -948,8 +998,8 @@ void JobManager::releaseLock(NodeSlot *slot)
     const QString node = slot->job->job.nodes[slot->index].node;
     m_consul->releaseNodeLock(node, this, [node](Result<void> r) {
         if (!r)
-            qCWarning(lcServiceConsul).noquote() << "releasing the lock of" << node << "failed:" << r.error().message
-                                                 << "(it goes with the session)";
+            qCWarning(lcServiceConsul).noquote()
+                << "releasing the lock of" << node << "failed:" << r.error().message << "(it goes with the session)";
     });
 }
 
@@ -991,14 +1041,18 @@ Result<CancelOutcome> JobManager::cancelJob(qint64 jobId, const CancelOptions &o
     if (!a) {
         BATON_TRY(existing, job(jobId));
         if (!isTerminal(existing.state))
-            return fail(Error::Kind::Conflict, QStringLiteral("job %1 is run by another service instance; send the cancel there").arg(jobId));
-        return fail(Error::Kind::Conflict, QStringLiteral("job %1 already finished (%2)").arg(jobId).arg(toWire(existing.state)));
+            return fail(Error::Kind::Conflict,
+                QStringLiteral("job %1 is run by another service instance; send the cancel there").arg(jobId));
+        return fail(Error::Kind::Conflict,
+            QStringLiteral("job %1 already finished (%2)").arg(jobId).arg(toWire(existing.state)));
     }
     const qint64 now = Timestamps::nowMs();
     if (!a->job.cancel || (options.force && a->job.cancel->mode != CancelRequest::Mode::Force))
-        a->job.cancel = CancelRequest { options.force ? CancelRequest::Mode::Force : CancelRequest::Mode::Graceful, who.name, now };
+        a->job.cancel = CancelRequest { options.force ? CancelRequest::Mode::Force : CancelRequest::Mode::Graceful,
+            who.name, now };
     m_journal->saveJob(a->job);
-    qCInfo(lcJobs).noquote() << QStringLiteral("job %1: %2 cancel by %3").arg(jobId).arg(options.force ? u"force" : u"graceful", who.name);
+    qCInfo(lcJobs).noquote()
+        << QStringLiteral("job %1: %2 cancel by %3").arg(jobId).arg(options.force ? u"force" : u"graceful", who.name);
     const QString reason = QStringLiteral("cancelled by %1").arg(who.name);
     const QList<NodeSlot *> slots = a->slots;
     for (NodeSlot *s : slots) {
@@ -1019,7 +1073,8 @@ Result<CancelOutcome> JobManager::cancelJob(qint64 jobId, const CancelOptions &o
     return CancelOutcome { current, {} };
 }
 
-Result<CancelOutcome> JobManager::cancelNode(qint64 jobId, const QString &node, const CancelOptions &options, const Principal &who)
+Result<CancelOutcome> JobManager::cancelNode(
+    qint64 jobId, const QString &node, const CancelOptions &options, const Principal &who)
 {
     NodeSlot *s = findSlot(jobId, node);
     if (!s) {
@@ -1027,19 +1082,25 @@ Result<CancelOutcome> JobManager::cancelNode(qint64 jobId, const QString &node, 
         const NodeRun *r = existing.findNode(node);
         if (!r)
             return fail(Error::Kind::NotFound, QStringLiteral("job %1 has no node %2").arg(jobId).arg(node.left(200)));
-        return fail(Error::Kind::Conflict, QStringLiteral("node %1 of job %2 already finished (%3)").arg(node).arg(jobId).arg(toWire(r->state)));
+        return fail(Error::Kind::Conflict,
+            QStringLiteral("node %1 of job %2 already finished (%3)").arg(node).arg(jobId).arg(toWire(r->state)));
     }
     const NodeRunState st = s->job->job.nodes[s->index].state;
     if (s->phase == NodeSlot::Phase::Done || isTerminal(st))
-        return fail(Error::Kind::Conflict, QStringLiteral("node %1 of job %2 already finished (%3)").arg(node).arg(jobId).arg(toWire(st)));
+        return fail(Error::Kind::Conflict,
+            QStringLiteral("node %1 of job %2 already finished (%3)").arg(node).arg(jobId).arg(toWire(st)));
     const bool inFlight = st == NodeRunState::InMaintenance || st == NodeRunState::Verifying;
     if (inFlight && !options.force)
-        return fail(Error::Kind::Conflict, QStringLiteral("node %1 is %2; cancel it with force (and choose to keep or release its maintenance)")
-                                               .arg(node, displayName(st)));
-    qCInfo(lcJobs).noquote() << QStringLiteral("job %1 node %2: cancel by %3%4").arg(jobId).arg(node, who.name, options.force ? QStringLiteral(" (force)") : QString());
+        return fail(Error::Kind::Conflict,
+            QStringLiteral("node %1 is %2; cancel it with force (and choose to keep or release its maintenance)")
+                .arg(node, displayName(st)));
+    qCInfo(lcJobs).noquote() << QStringLiteral("job %1 node %2: cancel by %3%4")
+                                    .arg(jobId)
+                                    .arg(node, who.name, options.force ? QStringLiteral(" (force)") : QString());
     stopNode(s, Intent::Cancel, NodeRunState::Cancelled,
-             options.force ? QStringLiteral("force-cancelled by %1").arg(who.name) : QStringLiteral("cancelled by %1").arg(who.name),
-             options.releaseMaintenance);
+        options.force ? QStringLiteral("force-cancelled by %1").arg(who.name)
+                      : QStringLiteral("cancelled by %1").arg(who.name),
+        options.releaseMaintenance);
     (void)m_journal->flushNow();
     BATON_TRY(current, job(jobId));
     return CancelOutcome { current, {} };
@@ -1047,13 +1108,15 @@ Result<CancelOutcome> JobManager::cancelNode(qint64 jobId, const QString &node, 
 
 // ---------------------------------------------------------------------------------------------- relaunch, release
 
-void JobManager::relaunch(qint64 jobId, const QStringList &nodes, const Principal &who, std::function<void(Result<LaunchOutcome>)> done)
+void JobManager::relaunch(
+    qint64 jobId, const QStringList &nodes, const Principal &who, std::function<void(Result<LaunchOutcome>)> done)
 {
     auto original = job(jobId);
     if (!original)
         return done(fail(original.error()));
     if (original->spec.playbook == releasePlaybookName())
-        return done(fail(Error::Kind::InvalidInput, QStringLiteral("a release job cannot be relaunched; release the node again")));
+        return done(fail(
+            Error::Kind::InvalidInput, QStringLiteral("a release job cannot be relaunched; release the node again")));
     QStringList chosen;
     if (nodes.isEmpty()) {
         for (const NodeRun &r : original->nodes) {
@@ -1061,14 +1124,17 @@ void JobManager::relaunch(qint64 jobId, const QStringList &nodes, const Principa
                 chosen.append(r.node);
         }
         if (chosen.isEmpty())
-            return done(fail(Error::Kind::Conflict, QStringLiteral("job %1 has no failed node to relaunch").arg(jobId)));
+            return done(
+                fail(Error::Kind::Conflict, QStringLiteral("job %1 has no failed node to relaunch").arg(jobId)));
     } else {
         for (const QString &n : nodes) {
             const NodeRun *r = original->findNode(n);
             if (!r)
-                return done(fail(Error::Kind::InvalidInput, QStringLiteral("job %1 has no node %2").arg(jobId).arg(n.left(200))));
+                return done(fail(
+                    Error::Kind::InvalidInput, QStringLiteral("job %1 has no node %2").arg(jobId).arg(n.left(200))));
             if (!isTerminal(r->state))
-                return done(fail(Error::Kind::Conflict, QStringLiteral("node %1 of job %2 is still %3").arg(n).arg(jobId).arg(displayName(r->state))));
+                return done(fail(Error::Kind::Conflict,
+                    QStringLiteral("node %1 of job %2 is still %3").arg(n).arg(jobId).arg(displayName(r->state))));
             chosen.append(n);
         }
     }
@@ -1081,17 +1147,20 @@ void JobManager::relaunch(qint64 jobId, const QStringList &nodes, const Principa
     launch(std::move(req), std::move(done));
 }
 
-void JobManager::release(const QString &node, const QString &service, const Principal &who, std::function<void(Result<LaunchOutcome>)> done)
+void JobManager::release(
+    const QString &node, const QString &service, const Principal &who, std::function<void(Result<LaunchOutcome>)> done)
 {
     if (!AnsibleInvocation::isValidNodeName(node))
-        return done(fail(Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid node name").arg(node.left(100))));
+        return done(
+            fail(Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid node name").arg(node.left(100))));
     if (!service.isEmpty() && !AnsibleInvocation::isValidNodeName(service))
-        return done(fail(Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid service name").arg(service.left(100))));
+        return done(fail(
+            Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid service name").arg(service.left(100))));
     startRelease(node, service, QString(), who, QStringLiteral("released by %1").arg(who.name), std::move(done));
 }
 
 void JobManager::startRelease(const QString &node, const QString &service, const QString &, const Principal &who,
-                              const QString &, std::function<void(Result<LaunchOutcome>)> done)
+    const QString &, std::function<void(Result<LaunchOutcome>)> done)
 {
     LaunchRequest req;
     req.spec.playbook = releasePlaybookName();
@@ -1141,20 +1210,26 @@ Result<void> JobManager::recover()
             if (!trace.marker.isEmpty()) {
                 const int killed = killProcessesWithMarker(trace.marker);
                 if (killed > 0)
-                    qCWarning(lcJobs).noquote() << QStringLiteral("job %1 node %2: killed %3 leftover process(es) of an earlier run")
-                                                       .arg(job.id).arg(r.node).arg(killed);
+                    qCWarning(lcJobs).noquote()
+                        << QStringLiteral("job %1 node %2: killed %3 leftover process(es) of an earlier run")
+                               .arg(job.id)
+                               .arg(r.node)
+                               .arg(killed);
             }
             if (r.state == NodeRunState::Queued || r.state == NodeRunState::WaitingForNode) {
                 if (r.state == NodeRunState::WaitingForNode) {
                     r.state = NodeRunState::Queued;
-                    r.transitions.append({ NodeRunState::Queued, now, QStringLiteral("resumed after a service restart") });
+                    r.transitions.append(
+                        { NodeRunState::Queued, now, QStringLiteral("resumed after a service restart") });
                 }
                 r.reason = QStringLiteral("resumed after a service restart");
                 ++resumed;
             } else {
                 const bool maint = r.state == NodeRunState::InMaintenance || r.state == NodeRunState::Verifying;
-                const QString reason = QStringLiteral("the service stopped while this run was %1; its runner is gone%2")
-                                           .arg(displayName(r.state), maint ? QStringLiteral(" and the node may still be in maintenance") : QString());
+                const QString reason
+                    = QStringLiteral("the service stopped while this run was %1; its runner is gone%2")
+                          .arg(displayName(r.state),
+                              maint ? QStringLiteral(" and the node may still be in maintenance") : QString());
                 r.state = NodeRunState::Failed;
                 r.reason = reason;
                 r.maintenanceLeftOn = maint;
@@ -1172,8 +1247,11 @@ Result<void> JobManager::recover()
             e.atMs = now;
             m_journal->publish(e);
         }
-        qCInfo(lcJobs).noquote() << QStringLiteral("recovering job %1: %2 in-flight run(s) marked failed, %3 node(s) resumed")
-                                        .arg(job.id).arg(marked).arg(resumed);
+        qCInfo(lcJobs).noquote() << QStringLiteral(
+            "recovering job %1: %2 in-flight run(s) marked failed, %3 node(s) resumed")
+                                        .arg(job.id)
+                                        .arg(marked)
+                                        .arg(resumed);
         ActiveJob *a = adopt(job);
         if (a->job.spec.playbook == releasePlaybookName() && !a->job.spec.target.service.isEmpty())
             a->releaseServices = { a->job.spec.target.service };
@@ -1182,8 +1260,10 @@ Result<void> JobManager::recover()
             for (NodeSlot *s : std::as_const(a->slots)) {
                 if (!isTerminal(a->job.nodes[s->index].state)) {
                     a->job.nodes[s->index].state = NodeRunState::Failed;
-                    a->job.nodes[s->index].reason = QStringLiteral("the service restarted before this release ran; release the node again");
-                    a->job.nodes[s->index].transitions.append({ NodeRunState::Failed, now, a->job.nodes[s->index].reason });
+                    a->job.nodes[s->index].reason
+                        = QStringLiteral("the service restarted before this release ran; release the node again");
+                    a->job.nodes[s->index].transitions.append(
+                        { NodeRunState::Failed, now, a->job.nodes[s->index].reason });
                     m_journal->saveNode(a->job.id, a->job.nodes[s->index], {});
                 }
             }
@@ -1204,7 +1284,8 @@ void JobManager::drain(int timeoutMs, std::function<void()> done)
         if (a->timeout)
             a->timeout->stop();
         for (NodeSlot *s : std::as_const(a->slots)) {
-            if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping || s->phase == NodeSlot::Phase::Done)
+            if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping
+                || s->phase == NodeSlot::Phase::Done)
                 continue;
             if (s->phase == NodeSlot::Phase::Jitter)
                 --m_running;
@@ -1224,7 +1305,8 @@ void JobManager::drain(int timeoutMs, std::function<void()> done)
         for (ActiveJob *a : std::as_const(m_jobs)) {
             for (NodeSlot *s : std::as_const(a->slots)) {
                 if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping)
-                    stopNode(s, Intent::Shutdown, NodeRunState::Failed, QStringLiteral("the service shut down while this run was in flight"), false);
+                    stopNode(s, Intent::Shutdown, NodeRunState::Failed,
+                        QStringLiteral("the service shut down while this run was in flight"), false);
             }
         }
     });
@@ -1247,7 +1329,8 @@ void JobManager::checkDrained()
     auto done = std::move(m_drainDone);
     m_drainDone = nullptr;
     (void)m_journal->flushNow();
-    QMetaObject::invokeMethod(this, [done] { done(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [done] { done(); }, Qt::QueuedConnection);
 }
 
 } // namespace Baton

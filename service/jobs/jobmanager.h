@@ -74,7 +74,7 @@ class JobManager : public QObject
     Q_OBJECT
 public:
     JobManager(JobStore *store, Journal *journal, ConsulGateway *consul, PlaybookCatalog *playbooks,
-               const NodeVars *nodeVars, Metrics *metrics, ManagerSettings settings, QObject *parent = nullptr);
+        const NodeVars *nodeVars, Metrics *metrics, ManagerSettings settings, QObject *parent = nullptr);
     ~JobManager() override;
 
     // The built-in playbook run for releases (POST /v1/nodes/{node}/release and force-cancels that release).
@@ -84,10 +84,13 @@ public:
     Result<void> recover();
 
     void launch(LaunchRequest request, std::function<void(Result<LaunchOutcome>)> done);
-    void relaunch(qint64 jobId, const QStringList &nodes, const Principal &who, std::function<void(Result<LaunchOutcome>)> done);
-    void release(const QString &node, const QString &service, const Principal &who, std::function<void(Result<LaunchOutcome>)> done);
+    void relaunch(
+        qint64 jobId, const QStringList &nodes, const Principal &who, std::function<void(Result<LaunchOutcome>)> done);
+    void release(const QString &node, const QString &service, const Principal &who,
+        std::function<void(Result<LaunchOutcome>)> done);
     Result<CancelOutcome> cancelJob(qint64 jobId, const CancelOptions &options, const Principal &who);
-    Result<CancelOutcome> cancelNode(qint64 jobId, const QString &node, const CancelOptions &options, const Principal &who);
+    Result<CancelOutcome> cancelNode(
+        qint64 jobId, const QString &node, const CancelOptions &options, const Principal &who);
 
     // The live copy of an unfinished job (fresher than the store between flushes).
     std::optional<Job> activeJob(qint64 id) const;
@@ -114,10 +117,18 @@ Q_SIGNALS:
 private:
     struct ActiveJob;
     class NodeSlot;
-    enum class Intent { None, Cancel, Timeout, Halt, Shutdown };
+    enum class Intent
+    {
+        None,
+        Cancel,
+        Timeout,
+        Halt,
+        Shutdown
+    };
 
     Result<void> validate(const JobSpec &spec, bool internal) const;
-    void createAndStart(LaunchRequest request, const QList<ResolvedNode> &nodes, std::function<void(Result<LaunchOutcome>)> done);
+    void createAndStart(
+        LaunchRequest request, const QList<ResolvedNode> &nodes, std::function<void(Result<LaunchOutcome>)> done);
     void finishIdempotent(const QString &key, const Result<LaunchOutcome> &outcome);
     ActiveJob *adopt(Job job);
     void startJob(ActiveJob *job);
@@ -131,10 +142,12 @@ private:
     void onRunnerFinished(NodeSlot *slot, int exitCode, bool normalExit);
     void appendLog(NodeSlot *slot, const QByteArray &bytes);
     void serviceLog(NodeSlot *slot, const QString &line);
-    void setNodeState(NodeSlot *slot, NodeRunState state, const QString &reason, const std::optional<WaitInfo> &wait = std::nullopt);
+    void setNodeState(
+        NodeSlot *slot, NodeRunState state, const QString &reason, const std::optional<WaitInfo> &wait = std::nullopt);
     void setTask(NodeSlot *slot, const QString &task);
     void endNode(NodeSlot *slot, NodeRunState state, const QString &reason);
-    void stopNode(NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance);
+    void stopNode(
+        NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance);
     void releaseLock(NodeSlot *slot);
     void releaseLocalLock(NodeSlot *slot);
     void haltFrom(NodeSlot *failing, const QString &why);
@@ -143,7 +156,7 @@ private:
     void onNodeTimeout(NodeSlot *slot);
     void onJobTimeout(ActiveJob *job);
     void startRelease(const QString &node, const QString &service, const QString &address, const Principal &who,
-                      const QString &why, std::function<void(Result<LaunchOutcome>)> done);
+        const QString &why, std::function<void(Result<LaunchOutcome>)> done);
     void checkDrained();
     NodeSlot *findSlot(qint64 jobId, const QString &node) const;
 

@@ -11,8 +11,8 @@
 
 namespace Baton {
 
-using nlohmann::json;
 using JsonFields::toStd;
+using nlohmann::json;
 
 bool AnsibleInvocation::isValidNodeName(const QString &node)
 {
@@ -52,7 +52,8 @@ Result<RunnerCommand> AnsibleInvocation::prepare(const RunnerSettings &settings,
     if (!isValidNodeName(t.node))
         return fail(Error::Kind::InvalidInput, QStringLiteral("\"%1\" is not a valid node name").arg(t.node.left(100)));
     const QString marker = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    const QString dir = QStringLiteral("%1/job-%2-%3-%4").arg(settings.workRoot).arg(t.jobId).arg(t.node, marker.left(8));
+    const QString dir
+        = QStringLiteral("%1/job-%2-%3-%4").arg(settings.workRoot).arg(t.jobId).arg(t.node, marker.left(8));
     if (!QDir().mkpath(dir + QStringLiteral("/tmp")))
         return fail(Error::Kind::Io, QStringLiteral("cannot create the runner folder %1").arg(dir));
     QFile::setPermissions(dir, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
@@ -91,7 +92,7 @@ Result<RunnerCommand> AnsibleInvocation::prepare(const RunnerSettings &settings,
     RunnerCommand c;
     c.program = settings.ansiblePlaybook;
     c.arguments = { QStringLiteral("-i"), dir + QStringLiteral("/inventory.json"), QStringLiteral("--limit"), t.node,
-                    QStringLiteral("-e"), u'@' + dir + QStringLiteral("/vars.json") };
+        QStringLiteral("-e"), u'@' + dir + QStringLiteral("/vars.json") };
     if (t.checkMode)
         c.arguments.append(QStringLiteral("--check"));
     c.arguments.append(t.playbookPath);

@@ -28,8 +28,7 @@ QString oneLine(QString s, int max = 500)
 
 GateEventMapper::GateEventMapper(QString node)
     : m_node(std::move(node))
-{
-}
+{ }
 
 bool GateEventMapper::isGateAction(const QString &action)
 {
@@ -80,7 +79,8 @@ RunnerUpdate GateEventMapper::apply(const json &line, NodeRunState current)
         // A gate task's arguments are not on the line; its place in the run tells which it is: the first gate
         // task enters, the one after entering leaves. A `gate_state` field, when a callback adds one, wins.
         const QString declared = str(line, "gate_state");
-        const bool leaving = declared == u"left" || (declared.isEmpty() && m_entered && current == NodeRunState::InMaintenance);
+        const bool leaving
+            = declared == u"left" || (declared.isEmpty() && m_entered && current == NodeRunState::InMaintenance);
         const bool entering = declared == u"entered" || (declared.isEmpty() && !m_entered);
         if (leaving) {
             u.state = NodeRunState::Verifying;

@@ -4,7 +4,6 @@
 #include "core/domain/waitinfo.h"
 
 #include <nlohmann/json.hpp>
-
 #include <optional>
 
 #include <QString>

@@ -3,15 +3,15 @@
 #include "core/base/boundedjson.h"
 #include "service/servicelogging.h"
 
-#include <QDir>
-#include <QFile>
-#include <QSocketNotifier>
-
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
+
+#include <QDir>
+#include <QFile>
+#include <QSocketNotifier>
 
 namespace Baton {
 
@@ -27,7 +27,9 @@ NodeRunner::NodeRunner(RunnerCommand command, QObject *parent)
         if (e == QProcess::FailedToStart && !m_finishedEmitted) {
             m_running = false;
             m_finishedEmitted = true;
-            Q_EMIT output(QStringLiteral("baton: cannot start %1: %2\n").arg(m_command.program, m_process.errorString()).toUtf8());
+            Q_EMIT output(QStringLiteral("baton: cannot start %1: %2\n")
+                              .arg(m_command.program, m_process.errorString())
+                              .toUtf8());
             Q_EMIT finished(127, false);
         }
     });
@@ -143,10 +145,12 @@ void NodeRunner::processEventBuffer(bool atEof)
         // One line longer than the limit: drop it up to its newline instead of buffering without bound.
         m_eventBuffer.clear();
         m_discardingLine = true;
-        Q_EMIT callbackGarbage(QStringLiteral("a callback line exceeded %1 bytes and was dropped").arg(kMaxEventLineBytes));
+        Q_EMIT callbackGarbage(
+            QStringLiteral("a callback line exceeded %1 bytes and was dropped").arg(kMaxEventLineBytes));
     }
     if (atEof && !m_eventBuffer.isEmpty() && !m_discardingLine) {
-        if (auto j = parseJsonBounded(m_eventBuffer, JsonLimits { std::size_t(kMaxEventLineBytes), 32 }); j && j->is_object())
+        if (auto j = parseJsonBounded(m_eventBuffer, JsonLimits { std::size_t(kMaxEventLineBytes), 32 });
+            j && j->is_object())
             Q_EMIT callbackEvent(*j);
         m_eventBuffer.clear();
     }

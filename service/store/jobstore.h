@@ -74,7 +74,10 @@ struct WriteBatch
     QList<LogWrite> logs;
     QList<JobEvent> events;
     QList<AuditEntry> audits;
-    bool isEmpty() const { return jobs.isEmpty() && nodes.isEmpty() && logs.isEmpty() && events.isEmpty() && audits.isEmpty(); }
+    bool isEmpty() const
+    {
+        return jobs.isEmpty() && nodes.isEmpty() && logs.isEmpty() && events.isEmpty() && audits.isEmpty();
+    }
 };
 
 struct JobQuery

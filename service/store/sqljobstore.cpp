@@ -96,7 +96,8 @@ const char *const kMigration1[] = {
     "CREATE INDEX events_job ON events (job_id, seq)",
     "CREATE INDEX events_at ON events (at)",
     "CREATE TABLE log_chunks ("
-    " job_id {BIGINT} NOT NULL, node TEXT NOT NULL, pos {BIGINT} NOT NULL, size {BIGINT} NOT NULL, data {BLOB} NOT NULL,"
+    " job_id {BIGINT} NOT NULL, node TEXT NOT NULL, pos {BIGINT} NOT NULL, size {BIGINT} NOT NULL, data {BLOB} NOT "
+    "NULL,"
     " PRIMARY KEY (job_id, node, pos))",
     "CREATE TABLE audit ("
     " id {ID}, at {BIGINT} NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL, action TEXT NOT NULL,"
@@ -115,7 +116,7 @@ Result<std::unique_ptr<SqlJobStore>> SqlJobStore::fromLocation(const QString &wh
         const QUrl url(where, QUrl::StrictMode);
         if (!url.isValid() || url.path().size() < 2)
             return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("the database URL must look like postgresql://user@host:port/dbname"));
+                QStringLiteral("the database URL must look like postgresql://user@host:port/dbname"));
         if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QPSQL")))
             return fail(Error::Kind::Internal, QStringLiteral("the Qt PostgreSQL driver (QPSQL) is not installed"));
         return std::unique_ptr<SqlJobStore>(new SqlJobStore(Dialect::Postgres, where, url));
@@ -135,8 +136,7 @@ SqlJobStore::SqlJobStore(Dialect dialect, QString location, QUrl url)
     , m_location(std::move(location))
     , m_url(std::move(url))
     , m_connectionName(QStringLiteral("baton-store-%1").arg(++g_connectionCounter))
-{
-}
+{ }
 
 SqlJobStore::~SqlJobStore()
 {
@@ -213,17 +213,21 @@ Result<void> SqlJobStore::open()
         db.setConnectOptions(options.join(u';'));
     }
     if (!db.open())
-        return fail(Error::Kind::Io, QStringLiteral("cannot open the database %1: %2").arg(describe(), db.lastError().text()));
+        return fail(
+            Error::Kind::Io, QStringLiteral("cannot open the database %1: %2").arg(describe(), db.lastError().text()));
     QSqlQuery q(db);
     if (m_dialect == Dialect::Sqlite) {
         // WAL lets readers (the event-stream replay) run beside the writer; NORMAL syncs at checkpoints,
         // which loses at most the last transactions on power loss, never corrupts.
-        for (const char *pragma : { "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON" }) {
+        for (const char *pragma :
+            { "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=ON" }) {
             if (!q.exec(QString::fromLatin1(pragma)))
-                return fail(Error::Kind::Io, QStringLiteral("%1 failed: %2").arg(QLatin1StringView(pragma), q.lastError().text()));
+                return fail(Error::Kind::Io,
+                    QStringLiteral("%1 failed: %2").arg(QLatin1StringView(pragma), q.lastError().text()));
         }
         if (q.exec(QStringLiteral("PRAGMA journal_mode")) && q.next() && q.value(0).toString().toLower() != u"wal")
-            return fail(Error::Kind::Io, QStringLiteral("%1: the file system does not support SQLite's WAL mode").arg(m_location));
+            return fail(Error::Kind::Io,
+                QStringLiteral("%1: the file system does not support SQLite's WAL mode").arg(m_location));
         q.finish();
     } else {
         q.exec(QStringLiteral("SET client_min_messages TO WARNING"));
@@ -263,21 +267,26 @@ Result<void> SqlJobStore::migrate()
     if (m_dialect == Dialect::Postgres) {
         // Replicas starting together: one migrates, the others wait here.
         if (!q.exec(QStringLiteral("SELECT pg_advisory_lock(715517)")))
-            return fail(Error::Kind::Io, QStringLiteral("cannot take the migration lock: %1").arg(q.lastError().text()));
+            return fail(
+                Error::Kind::Io, QStringLiteral("cannot take the migration lock: %1").arg(q.lastError().text()));
     }
     auto unlock = qScopeGuard([&] {
         if (m_dialect == Dialect::Postgres)
             QSqlQuery(db).exec(QStringLiteral("SELECT pg_advisory_unlock(715517)"));
     });
-    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")))
+    if (!q.exec(QStringLiteral(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)")))
         return fail(Error::Kind::Io, QStringLiteral("cannot create schema_migrations: %1").arg(q.lastError().text()));
     if (!q.exec(QStringLiteral("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")) || !q.next())
         return fail(Error::Kind::Io, QStringLiteral("cannot read the schema version: %1").arg(q.lastError().text()));
     int version = q.value(0).toInt();
     q.finish(); // an open result set would block the migration's commit
     if (version > kSchemaVersion)
-        return fail(Error::Kind::Io, QStringLiteral("the database has schema version %1, newer than this service (%2); "
-                                                    "upgrade baton-service").arg(version).arg(kSchemaVersion));
+        return fail(Error::Kind::Io,
+            QStringLiteral("the database has schema version %1, newer than this service (%2); "
+                           "upgrade baton-service")
+                .arg(version)
+                .arg(kSchemaVersion));
     struct Migration
     {
         int version;
@@ -298,8 +307,10 @@ Result<void> SqlJobStore::migrate()
             QSqlQuery s(db);
             for (const QString &stmt : m.statements) {
                 if (!s.exec(stmt))
-                    return fail(Error::Kind::Io, QStringLiteral("migration %1 failed at \"%2\": %3")
-                                                     .arg(m.version).arg(stmt.left(60), s.lastError().text()));
+                    return fail(Error::Kind::Io,
+                        QStringLiteral("migration %1 failed at \"%2\": %3")
+                            .arg(m.version)
+                            .arg(stmt.left(60), s.lastError().text()));
             }
             s.prepare(QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"));
             s.addBindValue(m.version);
@@ -322,7 +333,8 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     const QString spec = jsonText(JobCodec::toJson(job.spec));
     const QString counts = jsonText(JobCodec::toJson(job.countNodes()));
     const QVariant cancelMode = job.cancel
-        ? QVariant(job.cancel->mode == CancelRequest::Mode::Force ? QStringLiteral("force") : QStringLiteral("graceful"))
+        ? QVariant(
+            job.cancel->mode == CancelRequest::Mode::Force ? QStringLiteral("force") : QStringLiteral("graceful"))
         : QVariant(QMetaType(QMetaType::QString));
     const QVariant cancelBy = job.cancel ? QVariant(job.cancel->by) : QVariant(QMetaType(QMetaType::QString));
     const QVariant cancelAt = job.cancel ? optTime(job.cancel->atMs) : nullInt();
@@ -333,7 +345,8 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"));
     } else {
         q.prepare(QStringLiteral(
-            "UPDATE jobs SET playbook = ?, service = ?, tag = ?, operator_name = ?, state = ?, halt_reason = ?, spec = ?,"
+            "UPDATE jobs SET playbook = ?, service = ?, tag = ?, operator_name = ?, state = ?, halt_reason = ?, spec = "
+            "?,"
             " created_at = ?, started_at = ?, finished_at = ?, cancel_mode = ?, cancel_by = ?, cancel_at = ?,"
             " relaunch_of = ?, counts = ?, search = ? WHERE id = ?"));
     }
@@ -369,7 +382,8 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     return {};
 }
 
-Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int position, const RunnerTrace *runner, bool insert)
+Result<void> SqlJobStore::writeNode(
+    qint64 jobId, const NodeRun &run, int position, const RunnerTrace *runner, bool insert)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QSqlQuery q(db);
@@ -392,7 +406,8 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
     q.addBindValue(text(toWire(run.state)));
     q.addBindValue(text(run.reason));
     q.addBindValue(text(run.task));
-    q.addBindValue(run.wait.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(jsonText(JobCodec::toJson(run.wait))));
+    q.addBindValue(
+        run.wait.isEmpty() ? QVariant(QMetaType(QMetaType::QString)) : QVariant(jsonText(JobCodec::toJson(run.wait))));
     q.addBindValue(optTime(run.startedAtMs));
     q.addBindValue(optTime(run.finishedAtMs));
     q.addBindValue(run.exitCode ? QVariant(*run.exitCode) : QVariant(QMetaType(QMetaType::Int)));
@@ -400,7 +415,8 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
     q.addBindValue(run.maintenanceLeftOn ? 1 : 0);
     q.addBindValue(optTime(run.lastEventAtMs));
     q.addBindValue(runner && runner->pid > 0 ? QVariant(qlonglong(runner->pid)) : nullInt());
-    q.addBindValue(runner && !runner->marker.isEmpty() ? QVariant(runner->marker) : QVariant(QMetaType(QMetaType::QString)));
+    q.addBindValue(
+        runner && !runner->marker.isEmpty() ? QVariant(runner->marker) : QVariant(QMetaType(QMetaType::QString)));
     if (!insert) {
         q.addBindValue(qlonglong(jobId));
         q.addBindValue(text(run.node));
@@ -409,8 +425,9 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
     if (run.transitions.isEmpty())
         return {};
     QSqlQuery t(db);
-    t.prepare(QStringLiteral("INSERT INTO node_transitions (job_id, node, idx, state, at, reason) VALUES (?, ?, ?, ?, ?, ?)"
-                             " ON CONFLICT DO NOTHING"));
+    t.prepare(
+        QStringLiteral("INSERT INTO node_transitions (job_id, node, idx, state, at, reason) VALUES (?, ?, ?, ?, ?, ?)"
+                       " ON CONFLICT DO NOTHING"));
     QVariantList jobs, nodes, idxs, states, ats, reasons;
     for (qsizetype i = 0; i < run.transitions.size(); ++i) {
         const StateTransition &st = run.transitions[i];
@@ -428,7 +445,8 @@ Result<void> SqlJobStore::writeNode(qint64 jobId, const NodeRun &run, int positi
     t.addBindValue(ats);
     t.addBindValue(reasons);
     if (!t.execBatch())
-        return fail(Error::Kind::Io, QStringLiteral("database writing transitions failed: %1").arg(t.lastError().text()));
+        return fail(
+            Error::Kind::Io, QStringLiteral("database writing transitions failed: %1").arg(t.lastError().text()));
     return {};
 }
 
@@ -465,7 +483,8 @@ Result<QList<quint64>> SqlJobStore::allocateSeqs(int n)
     // sequence number: a reader that sees N committed has seen everything below N, and a rolled-back batch
     // leaves no gap. That holds across replicas sharing one PostgreSQL database.
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS TEXT) WHERE key = 'event_seq' RETURNING value"));
+    q.prepare(QStringLiteral(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS TEXT) WHERE key = 'event_seq' RETURNING value"));
     q.addBindValue(n);
     BATON_TRY_VOID(exec(q, "allocating event numbers"));
     if (!q.next())
@@ -528,12 +547,14 @@ Result<void> SqlJobStore::write(const WriteBatch &batch, QList<StoredEvent> *com
             q.addBindValue(vtype);
             q.addBindValue(vdata);
             if (!q.execBatch())
-                return fail(Error::Kind::Io, QStringLiteral("database storing events failed: %1").arg(q.lastError().text()));
+                return fail(
+                    Error::Kind::Io, QStringLiteral("database storing events failed: %1").arg(q.lastError().text()));
         }
         for (const AuditEntry &a : batch.audits) {
             QSqlQuery q(db);
-            q.prepare(QStringLiteral("INSERT INTO audit (at, actor, role, action, method, path, target, status, detail, remote)"
-                                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+            q.prepare(QStringLiteral(
+                "INSERT INTO audit (at, actor, role, action, method, path, target, status, detail, remote)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
             q.addBindValue(qlonglong(a.atMs));
             q.addBindValue(text(a.actor));
             q.addBindValue(text(a.role));
@@ -591,17 +612,19 @@ Result<Job> SqlJobStore::jobFromRow(const QSqlQuery &q) const
 }
 
 namespace {
-const QString kJobColumns = QStringLiteral("id, spec, operator_name, state, halt_reason, created_at, started_at, finished_at,"
-                                           " cancel_mode, cancel_by, cancel_at, relaunch_of, counts");
+const QString kJobColumns
+    = QStringLiteral("id, spec, operator_name, state, halt_reason, created_at, started_at, finished_at,"
+                     " cancel_mode, cancel_by, cancel_at, relaunch_of, counts");
 }
 
 Result<void> SqlJobStore::loadNodes(Job &job, QHash<QString, RunnerTrace> *runners)
 {
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QSqlQuery q(db);
-    q.prepare(QStringLiteral("SELECT node, service, address, state, reason, task, wait, started_at, finished_at, exit_code,"
-                             " log_bytes, maintenance_left_on, last_event_at, runner_pid, runner_marker"
-                             " FROM node_runs WHERE job_id = ? ORDER BY pos_index"));
+    q.prepare(
+        QStringLiteral("SELECT node, service, address, state, reason, task, wait, started_at, finished_at, exit_code,"
+                       " log_bytes, maintenance_left_on, last_event_at, runner_pid, runner_marker"
+                       " FROM node_runs WHERE job_id = ? ORDER BY pos_index"));
     q.addBindValue(qlonglong(job.id));
     BATON_TRY_VOID(exec(q, "reading node runs"));
     QHash<QString, qsizetype> index;
@@ -633,7 +656,8 @@ Result<void> SqlJobStore::loadNodes(Job &job, QHash<QString, RunnerTrace> *runne
         job.nodes.append(std::move(r));
     }
     QSqlQuery t(db);
-    t.prepare(QStringLiteral("SELECT node, state, at, reason FROM node_transitions WHERE job_id = ? ORDER BY node, idx"));
+    t.prepare(
+        QStringLiteral("SELECT node, state, at, reason FROM node_transitions WHERE job_id = ? ORDER BY node, idx"));
     t.addBindValue(qlonglong(job.id));
     BATON_TRY_VOID(exec(t, "reading transitions"));
     while (t.next()) {
@@ -717,7 +741,8 @@ Result<JobPage> SqlJobStore::listJobs(const JobQuery &query)
 Result<QList<UnfinishedJob>> SqlJobStore::loadUnfinishedJobs()
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("SELECT %1 FROM jobs WHERE state IN ('queued', 'running', 'cancelling') AND owner = ? ORDER BY id")
+    q.prepare(QStringLiteral(
+        "SELECT %1 FROM jobs WHERE state IN ('queued', 'running', 'cancelling') AND owner = ? ORDER BY id")
                   .arg(kJobColumns));
     q.addBindValue(text(m_owner));
     BATON_TRY_VOID(exec(q, "reading unfinished jobs"));
@@ -748,7 +773,8 @@ Result<QList<StoredEvent>> SqlJobStore::eventsAfter(quint64 seq, qint64 jobFilte
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
     if (jobFilter > 0) {
-        q.prepare(QStringLiteral("SELECT seq, job_id, at, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
+        q.prepare(QStringLiteral(
+            "SELECT seq, job_id, at, data FROM events WHERE job_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
         q.addBindValue(qlonglong(jobFilter));
     } else {
         q.prepare(QStringLiteral("SELECT seq, job_id, at, data FROM events WHERE seq > ? ORDER BY seq LIMIT ?"));
@@ -759,7 +785,7 @@ Result<QList<StoredEvent>> SqlJobStore::eventsAfter(quint64 seq, qint64 jobFilte
     QList<StoredEvent> out;
     while (q.next())
         out.append(StoredEvent { q.value(0).toULongLong(), q.value(1).toLongLong(), q.value(2).toLongLong(),
-                                 q.value(3).toString().toUtf8() });
+            q.value(3).toString().toUtf8() });
     return out;
 }
 
@@ -809,7 +835,8 @@ Result<LogSlice> SqlJobStore::readLog(qint64 jobId, const QString &node, qint64 
     LogSlice slice;
     slice.size = n.value(0).toLongLong();
     QSqlQuery m(db);
-    m.prepare(QStringLiteral("SELECT MIN(pos), COALESCE(MAX(pos + size), 0) FROM log_chunks WHERE job_id = ? AND node = ?"));
+    m.prepare(
+        QStringLiteral("SELECT MIN(pos), COALESCE(MAX(pos + size), 0) FROM log_chunks WHERE job_id = ? AND node = ?"));
     m.addBindValue(qlonglong(jobId));
     m.addBindValue(text(node));
     BATON_TRY_VOID(exec(m, "reading a log range"));
@@ -824,7 +851,8 @@ Result<LogSlice> SqlJobStore::readLog(qint64 jobId, const QString &node, qint64 
     slice.offset = std::clamp(offset, slice.trimmedBefore, slice.size);
     QSqlQuery q(db);
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT pos, data FROM log_chunks WHERE job_id = ? AND node = ? AND pos + size > ? ORDER BY pos"));
+    q.prepare(QStringLiteral(
+        "SELECT pos, data FROM log_chunks WHERE job_id = ? AND node = ? AND pos + size > ? ORDER BY pos"));
     q.addBindValue(qlonglong(jobId));
     q.addBindValue(text(node));
     q.addBindValue(qlonglong(slice.offset));
@@ -844,8 +872,9 @@ Result<QList<AuditEntry>> SqlJobStore::listAudit(qint64 before, int limit)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
     q.setForwardOnly(true);
-    q.prepare(QStringLiteral("SELECT id, at, actor, role, action, method, path, target, status, detail, remote FROM audit"
-                             " WHERE id < ? ORDER BY id DESC LIMIT ?"));
+    q.prepare(
+        QStringLiteral("SELECT id, at, actor, role, action, method, path, target, status, detail, remote FROM audit"
+                       " WHERE id < ? ORDER BY id DESC LIMIT ?"));
     q.addBindValue(qlonglong(before > 0 ? before : std::numeric_limits<qint64>::max()));
     q.addBindValue(std::clamp(limit, 1, 1000));
     BATON_TRY_VOID(exec(q, "reading the audit trail"));
@@ -882,7 +911,8 @@ Result<std::optional<QString>> SqlJobStore::meta(const QString &key)
 Result<void> SqlJobStore::setMeta(const QString &key, const QString &value)
 {
     QSqlQuery q(QSqlDatabase::database(m_connectionName, false));
-    q.prepare(QStringLiteral("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+    q.prepare(QStringLiteral(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     q.addBindValue(key);
     q.addBindValue(value);
     return exec(q, "writing meta");

@@ -14,7 +14,11 @@ namespace Baton {
 class SqlJobStore : public JobStore
 {
 public:
-    enum class Dialect { Sqlite, Postgres };
+    enum class Dialect
+    {
+        Sqlite,
+        Postgres
+    };
 
     // `where` is a file path (SQLite) or a postgresql://user:password@host:port/db?host=/socket/dir URL.
     static Result<std::unique_ptr<SqlJobStore>> fromLocation(const QString &where);

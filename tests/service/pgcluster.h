@@ -4,14 +4,14 @@
 // socket only (no TCP port), removed again by the destructor. As root it runs as the `postgres` user through
 // runuser, since PostgreSQL refuses to run as root. available() is false when the server binaries are absent.
 
+#include <unistd.h>
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QRandomGenerator>
 #include <QString>
 #include <QTemporaryDir>
-
-#include <unistd.h>
 
 namespace Baton::Test {
 
@@ -21,13 +21,13 @@ public:
     static QString binDir() { return QStringLiteral("/usr/lib/postgresql/15/bin"); }
     static bool available()
     {
-        return QFile::exists(binDir() + QStringLiteral("/initdb")) && QFile::exists(binDir() + QStringLiteral("/pg_ctl"));
+        return QFile::exists(binDir() + QStringLiteral("/initdb"))
+            && QFile::exists(binDir() + QStringLiteral("/pg_ctl"));
     }
 
     PgCluster()
         : m_dir(QDir::tempPath() + QStringLiteral("/baton-pg-XXXXXX"))
-    {
-    }
+    { }
     ~PgCluster() { stop(); }
 
     bool start()
@@ -37,18 +37,20 @@ public:
             return false;
         }
         m_port = 20000 + int(QRandomGenerator::global()->bounded(20000));
-        QFile::setPermissions(m_dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                                | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther);
+        QFile::setPermissions(m_dir.path(),
+            QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner | QFileDevice::ReadOther
+                | QFileDevice::WriteOther | QFileDevice::ExeOther);
         const QString data = m_dir.path() + QStringLiteral("/data");
         if (::geteuid() == 0 && !run({ QStringLiteral("chown"), QStringLiteral("postgres"), m_dir.path() }))
             return false;
-        if (!runPg({ binDir() + QStringLiteral("/initdb"), QStringLiteral("-D"), data, QStringLiteral("-A"), QStringLiteral("trust"),
-                     QStringLiteral("-U"), QStringLiteral("baton"), QStringLiteral("--no-sync"), QStringLiteral("-E"), QStringLiteral("UTF8") }))
+        if (!runPg({ binDir() + QStringLiteral("/initdb"), QStringLiteral("-D"), data, QStringLiteral("-A"),
+                QStringLiteral("trust"), QStringLiteral("-U"), QStringLiteral("baton"), QStringLiteral("--no-sync"),
+                QStringLiteral("-E"), QStringLiteral("UTF8") }))
             return false;
-        if (!runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), data, QStringLiteral("-w"), QStringLiteral("-l"),
-                     m_dir.path() + QStringLiteral("/server.log"), QStringLiteral("-o"),
-                     QStringLiteral("-k %1 -p %2 -c listen_addresses='' -c fsync=off").arg(m_dir.path()).arg(m_port),
-                     QStringLiteral("start") }))
+        if (!runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), data, QStringLiteral("-w"),
+                QStringLiteral("-l"), m_dir.path() + QStringLiteral("/server.log"), QStringLiteral("-o"),
+                QStringLiteral("-k %1 -p %2 -c listen_addresses='' -c fsync=off").arg(m_dir.path()).arg(m_port),
+                QStringLiteral("start") }))
             return false;
         m_running = true;
         return true;
@@ -57,13 +59,16 @@ public:
     void stop()
     {
         if (m_running)
-            runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), m_dir.path() + QStringLiteral("/data"), QStringLiteral("-m"),
-                    QStringLiteral("immediate"), QStringLiteral("-w"), QStringLiteral("stop") });
+            runPg({ binDir() + QStringLiteral("/pg_ctl"), QStringLiteral("-D"), m_dir.path() + QStringLiteral("/data"),
+                QStringLiteral("-m"), QStringLiteral("immediate"), QStringLiteral("-w"), QStringLiteral("stop") });
         m_running = false;
     }
 
     // For --db and SqlJobStore::fromLocation.
-    QString url() const { return QStringLiteral("postgresql://baton@localhost:%2/postgres?host=%1").arg(m_dir.path()).arg(m_port); }
+    QString url() const
+    {
+        return QStringLiteral("postgresql://baton@localhost:%2/postgres?host=%1").arg(m_dir.path()).arg(m_port);
+    }
     QString errorString() const { return m_error; }
 
 private:
@@ -81,7 +86,9 @@ private:
     bool runPg(const QStringList &cmd)
     {
         if (::geteuid() == 0)
-            return run(QStringList { QStringLiteral("runuser"), QStringLiteral("-u"), QStringLiteral("postgres"), QStringLiteral("--") } + cmd);
+            return run(QStringList { QStringLiteral("runuser"), QStringLiteral("-u"), QStringLiteral("postgres"),
+                           QStringLiteral("--") }
+                + cmd);
         return run(cmd);
     }
 

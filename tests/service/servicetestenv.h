@@ -28,9 +28,9 @@ inline nlohmann::json webDatacenter(int nodes)
     nlohmann::json list = nlohmann::json::array();
     for (int i = 1; i <= nodes; ++i) {
         const QString name = QStringLiteral("web-%1").arg(i);
-        list.push_back(ConsulSimFixture::node(name, nlohmann::json::array({ ConsulSimFixture::service(
-                                                        "web", "web", 8080, { "blue" },
-                                                        nlohmann::json::array({ ConsulSimFixture::ttlCheck("web-ttl", "30m") })) })));
+        list.push_back(ConsulSimFixture::node(name,
+            nlohmann::json::array({ ConsulSimFixture::service("web", "web", 8080, { "blue" },
+                nlohmann::json::array({ ConsulSimFixture::ttlCheck("web-ttl", "30m") })) })));
     }
     return { { "datacenter", "dc1" }, { "nodes", list }, { "timing", ConsulSimFixture::fastTiming() } };
 }
@@ -40,8 +40,9 @@ inline nlohmann::json nodeVarsFor(const ConsulSimFixture &sim)
     nlohmann::json nodes = nlohmann::json::object();
     for (const QString &n : sim.nodes())
         nodes[n.toStdString()] = { { "baton_consul_http_addr", sim.agentAddress(n).toStdString() } };
-    return { { "defaults", { { "ansible_connection", "local" }, { "ansible_python_interpreter", "/usr/bin/python3" } } },
-             { "nodes", nodes } };
+    return { { "defaults",
+                 { { "ansible_connection", "local" }, { "ansible_python_interpreter", "/usr/bin/python3" } } },
+        { "nodes", nodes } };
 }
 
 inline ServiceFixture::Options serviceOptions(const ConsulSimFixture &sim, const QStringList &extra = {})
@@ -55,7 +56,7 @@ inline ServiceFixture::Options serviceOptions(const ConsulSimFixture &sim, const
 }
 
 inline QByteArray launchBody(const nlohmann::json &target, const nlohmann::json &extraVars = nlohmann::json::object(),
-                             const nlohmann::json &more = nlohmann::json::object())
+    const nlohmann::json &more = nlohmann::json::object())
 {
     nlohmann::json j = { { "playbook", "rolling.yml" }, { "target", target }, { "extra_vars", extraVars } };
     for (auto it = more.begin(); it != more.end(); ++it)
@@ -82,7 +83,9 @@ inline const nlohmann::json *nodeOf(const nlohmann::json &job, const QString &no
 
 inline bool setMaxOffline(ConsulSimFixture &sim, const QByteArray &value)
 {
-    return sim.request("PUT", sim.nodes().first(), QStringLiteral("/v1/kv/baton/services/web/max_offline"), value).status == 200;
+    return sim.request("PUT", sim.nodes().first(), QStringLiteral("/v1/kv/baton/services/web/max_offline"), value)
+               .status
+        == 200;
 }
 
 // Waits until no process tagged by the fixture is left (runners end asynchronously after a kill).

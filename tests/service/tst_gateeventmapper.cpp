@@ -22,7 +22,8 @@ private Q_SLOTS:
 namespace {
 json taskStart(const char *task, const char *action, const char *gateState = nullptr)
 {
-    json j = { { "v", 1 }, { "ts", "2026-11-25T00:00:00.000Z" }, { "event", "task_start" }, { "task", task }, { "action", action } };
+    json j = { { "v", 1 }, { "ts", "2026-11-25T00:00:00.000Z" }, { "event", "task_start" }, { "task", task },
+        { "action", action } };
     if (gateState)
         j["gate_state"] = gateState;
     return j;
@@ -30,9 +31,10 @@ json taskStart(const char *task, const char *action, const char *gateState = nul
 json gateResult(const char *event, const char *state, const char *reason = "")
 {
     return { { "v", 1 }, { "event", event }, { "host", "web-1" }, { "task", "gate" }, { "action", "baton.gate.gate" },
-             { "gate", { { "state", state }, { "service", "web" }, { "node", "web-1" }, { "holders", { "web-2" } },
-                         { "offline", { { { "node", "web-3" }, { "reason", "critical: http" } } } }, { "limit", 1 },
-                         { "max_offline", "1" }, { "reason", reason } } } };
+        { "gate",
+            { { "state", state }, { "service", "web" }, { "node", "web-1" }, { "holders", { "web-2" } },
+                { "offline", { { { "node", "web-3" }, { "reason", "critical: http" } } } }, { "limit", 1 },
+                { "max_offline", "1" }, { "reason", reason } } } };
 }
 } // namespace
 
@@ -50,7 +52,8 @@ void TstGateEventMapper::healthyRunWalksEveryState()
     QCOMPARE(s, NodeRunState::WaitingForSlot);
     QCOMPARE(*u.task, QString("baton | wait for a slot"));
     u = apply({ { "event", "runner_retry" }, { "host", "web-1" }, { "task", "gate" }, { "action", "baton.gate.gate" },
-                { "attempt", 1 }, { "retries", 5 }, { "gate", gateResult("runner_retry", "waiting", "slots held by web-2")["gate"] } });
+        { "attempt", 1 }, { "retries", 5 },
+        { "gate", gateResult("runner_retry", "waiting", "slots held by web-2")["gate"] } });
     QCOMPARE(s, NodeRunState::WaitingForSlot);
     QCOMPARE(*u.reason, QString("slots held by web-2"));
     QCOMPARE(u.wait->holders, QStringList { "web-2" });
@@ -74,7 +77,8 @@ void TstGateEventMapper::healthyRunWalksEveryState()
 void TstGateEventMapper::orderDecidesWithoutGateState()
 {
     GateEventMapper m("web-1");
-    QCOMPARE(*m.apply(taskStart("enter", "baton.gate.gate"), NodeRunState::Starting).state, NodeRunState::WaitingForSlot);
+    QCOMPARE(
+        *m.apply(taskStart("enter", "baton.gate.gate"), NodeRunState::Starting).state, NodeRunState::WaitingForSlot);
     m.apply(gateResult("runner_ok", "entered"), NodeRunState::WaitingForSlot);
     QCOMPARE(*m.apply(taskStart("leave", "gate"), NodeRunState::InMaintenance).state, NodeRunState::Verifying);
 }
@@ -90,24 +94,30 @@ void TstGateEventMapper::statusTaskChangesNothing()
 void TstGateEventMapper::failuresAndUnreachable()
 {
     GateEventMapper m("web-1");
-    RunnerUpdate ignored = m.apply({ { "event", "runner_failed" }, { "host", "web-1" }, { "task", "probe" }, { "msg", "meh" }, { "ignored", true } },
-                                   NodeRunState::InMaintenance);
+    RunnerUpdate ignored = m.apply({ { "event", "runner_failed" }, { "host", "web-1" }, { "task", "probe" },
+                                       { "msg", "meh" }, { "ignored", true } },
+        NodeRunState::InMaintenance);
     QVERIFY(!ignored.failing);
-    RunnerUpdate failed = m.apply({ { "event", "runner_failed" }, { "host", "web-1" }, { "task", "deploy" }, { "msg", "disk\nfull" } },
-                                  NodeRunState::InMaintenance);
+    RunnerUpdate failed
+        = m.apply({ { "event", "runner_failed" }, { "host", "web-1" }, { "task", "deploy" }, { "msg", "disk\nfull" } },
+            NodeRunState::InMaintenance);
     QVERIFY(failed.failing);
     QCOMPARE(m.finalState(2, true), NodeRunState::Failed);
     QCOMPARE(m.finalReason(2, true), QString("deploy: disk full"));
     QCOMPARE(m.finalReason(-1, false), QString("deploy: disk full"));
 
     GateEventMapper u("web-1");
-    QVERIFY(u.apply({ { "event", "runner_unreachable" }, { "host", "web-1" }, { "task", "x" }, { "msg", "ssh: timeout" } }, NodeRunState::Starting).failing);
+    QVERIFY(
+        u.apply({ { "event", "runner_unreachable" }, { "host", "web-1" }, { "task", "x" }, { "msg", "ssh: timeout" } },
+             NodeRunState::Starting)
+            .failing);
     QCOMPARE(u.finalState(4, true), NodeRunState::Unreachable);
     GateEventMapper byExit("web-1");
     QCOMPARE(byExit.finalState(4, true), NodeRunState::Unreachable);
     QCOMPARE(byExit.finalReason(3, true), QString("ansible-playbook exited with code 3"));
     GateEventMapper byStats("web-1");
-    byStats.apply({ { "event", "stats" }, { "hosts", { { "web-1", { { "unreachable", 1 }, { "ok", 2 } } } } } }, NodeRunState::Starting);
+    byStats.apply({ { "event", "stats" }, { "hosts", { { "web-1", { { "unreachable", 1 }, { "ok", 2 } } } } } },
+        NodeRunState::Starting);
     QCOMPARE(byStats.finalState(2, true), NodeRunState::Unreachable);
 }
 
@@ -122,7 +132,8 @@ void TstGateEventMapper::otherHostsAndJunkAreIgnored()
     json weird = gateResult("runner_retry", "waiting");
     weird["gate"]["holders"] = "not a list";
     weird["gate"]["limit"] = "x";
-    const RunnerUpdate u = m.apply({ { "event", "runner_retry" }, { "host", "web-1" }, { "gate", weird["gate"] } }, NodeRunState::WaitingForSlot);
+    const RunnerUpdate u = m.apply(
+        { { "event", "runner_retry" }, { "host", "web-1" }, { "gate", weird["gate"] } }, NodeRunState::WaitingForSlot);
     QVERIFY(u.wait);
     QVERIFY(u.wait->holders.isEmpty());
     QCOMPARE(u.wait->limit, -1);

@@ -17,10 +17,6 @@ private Q_SLOTS:
     void overlappingJobsNeverShareANode();
     void gracefulCancelLetsInFlightFinish();
     void forceCancelKillsAndKeepsMaintenanceThenRelease();
-    void failedNodeHaltsAdmissionAndRelaunchRunsOnlyIt();
-    void killedServiceLeavesNoGhostAfterRestart();
-    void sigtermDrainsAndHandsQueuedNodesToTheNextStart();
-    void nodeTimeoutStopsTheRun();
 };
 
 void TstJobService::jobSucceedsWithEveryTransitionRecorded()
@@ -31,7 +27,7 @@ void TstJobService::jobSucceedsWithEveryTransitionRecorded()
     QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
 
     const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" }, { "tag", "blue" } }),
-                                      ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
+        ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
     QCOMPARE(launched.status, 201);
     const json created = launched.json();
     QCOMPARE(S(created["state"]), QStringLiteral("queued"));
@@ -40,13 +36,13 @@ void TstJobService::jobSucceedsWithEveryTransitionRecorded()
 
     // A double-click with the same key is the same job.
     const auto again = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" }, { "tag", "blue" } }),
-                                   ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
+        ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
     QCOMPARE(again.status, 200);
     QCOMPARE(again.json()["id"].get<qint64>(), id);
     QCOMPARE(again.header("idempotent-replayed"), QByteArray("true"));
     // The same key for a different request is refused.
     const auto other = svc.request("POST", "/v1/jobs", launchBody({ { "nodes", { "web-1" } } }),
-                                   ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
+        ServiceFixture::operatorToken(), { { "Idempotency-Key", "first-click" } });
     QCOMPARE(other.status, 422);
 
     const json done = svc.waitForJob(id);
@@ -56,7 +52,8 @@ void TstJobService::jobSucceedsWithEveryTransitionRecorded()
         QCOMPARE(transitionStates(n), expected);
         qint64 previous = 0;
         for (const auto &t : n["transitions"]) {
-            const auto at = QDateTime::fromString(QString::fromStdString(t["at"].get<std::string>()), Qt::ISODateWithMs).toMSecsSinceEpoch();
+            const auto at = QDateTime::fromString(QString::fromStdString(t["at"].get<std::string>()), Qt::ISODateWithMs)
+                                .toMSecsSinceEpoch();
             QVERIFY(at >= previous);
             previous = at;
         }
@@ -68,12 +65,14 @@ void TstJobService::jobSucceedsWithEveryTransitionRecorded()
     QCOMPARE(I(done["counts"]["succeeded"]), qint64(3));
 
     // The node's output is there from offset 0, and a later offset continues it.
-    const auto log = svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=0&limit=100").arg(id), {}, ServiceFixture::viewerToken());
+    const auto log = svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=0&limit=100").arg(id), {},
+        ServiceFixture::viewerToken());
     QCOMPARE(log.status, 200);
     QCOMPARE(I(log.json()["offset"]), qint64(0));
     QCOMPARE(I(log.json()["next_offset"]), qint64(100));
     QVERIFY(log.json()["text"].get<std::string>().find("ansible-playbook") != std::string::npos);
-    const auto rest = svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=100").arg(id), {}, ServiceFixture::viewerToken());
+    const auto rest = svc.request(
+        "GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=100").arg(id), {}, ServiceFixture::viewerToken());
     QCOMPARE(I(rest.json()["offset"]), qint64(100));
     QVERIFY(rest.json()["complete"] == true);
 
@@ -108,8 +107,10 @@ void TstJobService::overlappingJobsNeverShareANode()
     QTemporaryDir dir;
     const QString changeLog = dir.path() + "/changes.log";
     const json vars = { { "change_seconds", 2 }, { "change_log", changeLog.toStdString() } };
-    const auto a = svc.request("POST", "/v1/jobs", launchBody({ { "nodes", { "web-1", "web-2" } }, { "service", "web" } }, vars));
-    const auto b = svc.request("POST", "/v1/jobs", launchBody({ { "nodes", { "web-2", "web-3" } }, { "service", "web" } }, vars));
+    const auto a = svc.request(
+        "POST", "/v1/jobs", launchBody({ { "nodes", { "web-1", "web-2" } }, { "service", "web" } }, vars));
+    const auto b = svc.request(
+        "POST", "/v1/jobs", launchBody({ { "nodes", { "web-2", "web-3" } }, { "service", "web" } }, vars));
     QCOMPARE(a.status, 201);
     QCOMPARE(b.status, 201);
     const json ja = svc.waitForJob(a.json()["id"].get<qint64>());
@@ -149,7 +150,8 @@ void TstJobService::gracefulCancelLetsInFlightFinish()
     QVERIFY2(sim.start(webDatacenter(3)), qPrintable(sim.errorString()));
     ServiceFixture svc;
     QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 4 } }));
+    const auto launched
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 4 } }));
     QCOMPARE(launched.status, 201);
     const qint64 id = launched.json()["id"].get<qint64>();
     QString inFlight;
@@ -187,7 +189,8 @@ void TstJobService::forceCancelKillsAndKeepsMaintenanceThenRelease()
     QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
     ServiceFixture svc;
     QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }));
+    const auto launched
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }));
     QCOMPARE(launched.status, 201);
     const qint64 id = launched.json()["id"].get<qint64>();
     QString inFlight;
@@ -200,8 +203,12 @@ void TstJobService::forceCancelKillsAndKeepsMaintenanceThenRelease()
     });
     QVERIFY(!inFlight.isEmpty());
     // Dropping a node that is in maintenance needs force.
-    QCOMPARE(svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/%2/cancel").arg(id).arg(inFlight), R"({"mode":"drop"})").status, 409);
-    const auto cancel = svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(id), R"({"mode":"force","maintenance":"keep"})");
+    QCOMPARE(
+        svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/%2/cancel").arg(id).arg(inFlight), R"({"mode":"drop"})")
+            .status,
+        409);
+    const auto cancel
+        = svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(id), R"({"mode":"force","maintenance":"keep"})");
     QCOMPARE(cancel.status, 200);
     const json done = svc.waitForJob(id, 30000);
     QCOMPARE(S(done["state"]), QStringLiteral("cancelled"));
@@ -230,138 +237,6 @@ void TstJobService::forceCancelKillsAndKeepsMaintenanceThenRelease()
     QCOMPARE(S(released["state"]), QStringLiteral("succeeded"));
     QVERIFY(!maintenanceOn(inFlight));
     QVERIFY(noStraysWithin(svc, 5000));
-}
-
-void TstJobService::failedNodeHaltsAdmissionAndRelaunchRunsOnlyIt()
-{
-    ConsulSimFixture sim;
-    QVERIFY2(sim.start(webDatacenter(3)), qPrintable(sim.errorString()));
-    ServiceFixture svc;
-    QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
-    // Every node would fail; with max_offline 1 the first to enter fails and halts the rest.
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "fail_on", "web-1,web-2,web-3" } }));
-    QCOMPARE(launched.status, 201);
-    const qint64 id = launched.json()["id"].get<qint64>();
-    const json done = svc.waitForJob(id);
-    QCOMPARE(S(done["state"]), QStringLiteral("failed"));
-    QVERIFY(!done["halt_reason"].get<std::string>().empty());
-    int failed = 0;
-    int cancelled = 0;
-    QString failedNode;
-    for (const auto &n : done["nodes"]) {
-        if (n["state"] == "failed") {
-            ++failed;
-            failedNode = QString::fromStdString(n["node"].get<std::string>());
-            QVERIFY(n["reason"].get<std::string>().find("fails on") != std::string::npos);
-        } else if (n["state"] == "cancelled") {
-            ++cancelled;
-            QVERIFY(n["reason"].get<std::string>().find("halted") != std::string::npos);
-        }
-    }
-    QCOMPARE(failed, 1);
-    QCOMPARE(cancelled, 2);
-
-    // Relaunch takes the failed node only (the cancelled ones were never tried).
-    const auto relaunch = svc.request("POST", QStringLiteral("/v1/jobs/%1/relaunch").arg(id), "{}");
-    QCOMPARE(relaunch.status, 201);
-    const json again = relaunch.json();
-    QCOMPARE(again["relaunch_of"].get<qint64>(), id);
-    QCOMPARE(int(again["nodes"].size()), 1);
-    QCOMPARE(QString::fromStdString(again["nodes"][0]["node"].get<std::string>()), failedNode);
-    QCOMPARE(S(svc.waitForJob(again["id"].get<qint64>())["state"]), QStringLiteral("failed"));
-    QVERIFY(noStraysWithin(svc, 5000));
-}
-
-void TstJobService::killedServiceLeavesNoGhostAfterRestart()
-{
-    ConsulSimFixture sim;
-    QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
-    ServiceFixture svc;
-    QVERIFY2(svc.start(serviceOptions(sim, { "--session-ttl", "10" })), qPrintable(svc.errorString()));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }));
-    QCOMPARE(launched.status, 201);
-    const qint64 id = launched.json()["id"].get<qint64>();
-    bool entered = false;
-    svc.waitForJobWhere(id, [&](const json &j) {
-        for (const auto &n : j["nodes"])
-            entered = entered || n["state"] == "in_maintenance";
-        return entered;
-    });
-    QVERIFY(entered);
-    svc.kill();
-    QVERIFY2(svc.restart(), qPrintable(svc.errorString()));
-    const json after = svc.waitForJob(id, 30000);
-    QVERIFY2(after["state"] == "failed" || after["state"] == "partially_failed", after.dump().c_str());
-    bool sawMaintenanceFlag = false;
-    for (const auto &n : after["nodes"]) {
-        const std::string s = n["state"];
-        QVERIFY2(s == "failed" || s == "succeeded" || s == "cancelled", s.c_str());
-        if (n["maintenance_left_on"] == true) {
-            sawMaintenanceFlag = true;
-            QVERIFY(n["reason"].get<std::string>().find("service stopped") != std::string::npos);
-        }
-    }
-    QVERIFY(sawMaintenanceFlag);
-    // Nothing of the killed runs survives the restart.
-    QVERIFY(noStraysWithin(svc, 10000));
-    // The node lock of the dead run is free again: a new job on the same nodes can lock them at once.
-    const auto next = svc.request("POST", "/v1/jobs", launchBody({ { "nodes", { "web-1" } }, { "service", "web" } }),
-                                  ServiceFixture::operatorToken());
-    QCOMPARE(next.status, 201);
-    const json nj = svc.waitForJobWhere(next.json()["id"].get<qint64>(), [](const json &j) {
-        return j["nodes"][0]["state"] != "queued";
-    }, 20000);
-    QVERIFY(!transitionStates(nj["nodes"][0]).contains("waiting_for_node"));
-}
-
-void TstJobService::sigtermDrainsAndHandsQueuedNodesToTheNextStart()
-{
-    ConsulSimFixture sim;
-    QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
-    ServiceFixture svc;
-    // One runner: the second node stays queued behind the first, which is in maintenance when SIGTERM comes.
-    QVERIFY2(svc.start(serviceOptions(sim, { "--max-runners", "1" })), qPrintable(svc.errorString()));
-    QVERIFY(setMaxOffline(sim, "2"));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 3 } }));
-    QCOMPARE(launched.status, 201);
-    const qint64 id = launched.json()["id"].get<qint64>();
-    QString running;
-    QString queued;
-    svc.waitForJobWhere(id, [&](const json &j) {
-        running.clear();
-        queued.clear();
-        for (const auto &n : j["nodes"]) {
-            if (n["state"] == "in_maintenance")
-                running = S(n["node"]);
-            if (n["state"] == "queued" && S(n["reason"]).contains("free runner"))
-                queued = S(n["node"]);
-        }
-        return !running.isEmpty() && !queued.isEmpty();
-    });
-    QVERIFY2(!running.isEmpty() && !queued.isEmpty(), "one node in maintenance, one waiting for the runner");
-    QCOMPARE(svc.stop(60000), 0); // SIGTERM: the running node finishes, then the service exits cleanly
-    QVERIFY(svc.strayProcesses().isEmpty());
-    QVERIFY2(svc.restart(), qPrintable(svc.errorString()));
-    const json done = svc.waitForJob(id);
-    QCOMPARE(S(done["state"]), QStringLiteral("succeeded"));
-    QVERIFY(!transitionStates(*nodeOf(done, running)).contains("failed"));
-    QCOMPARE(S((*nodeOf(done, queued))["state"]), QStringLiteral("succeeded"));
-}
-
-void TstJobService::nodeTimeoutStopsTheRun()
-{
-    ConsulSimFixture sim;
-    QVERIFY2(sim.start(webDatacenter(1)), qPrintable(sim.errorString()));
-    ServiceFixture svc;
-    QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }, { { "node_timeout_s", 6 } }));
-    QCOMPARE(launched.status, 201);
-    const json done = svc.waitForJob(launched.json()["id"].get<qint64>(), 40000);
-    QCOMPARE(S(done["state"]), QStringLiteral("failed"));
-    QCOMPARE(S(done["nodes"][0]["state"]), QStringLiteral("timed_out"));
-    QVERIFY(S(done["nodes"][0]["reason"]).contains("node timeout of 6 s"));
-    QVERIFY(done["nodes"][0]["maintenance_left_on"] == true);
-    QVERIFY(noStraysWithin(svc, 10000));
 }
 
 QTEST_GUILESS_MAIN(TstJobService)

@@ -73,7 +73,8 @@ void TstServiceBadInput::initTestCase()
 {
     QVERIFY2(m_sim.start(webDatacenter(2)), qPrintable(m_sim.errorString()));
     // A playbook folder of our own, with a symlink that points out of it.
-    QVERIFY(QFile::copy(Baton::TestPaths::sourceDir() + "/tests/service/data/playbooks/rolling.yml", m_playbooks.path() + "/rolling.yml"));
+    QVERIFY(QFile::copy(Baton::TestPaths::sourceDir() + "/tests/service/data/playbooks/rolling.yml",
+        m_playbooks.path() + "/rolling.yml"));
     QTemporaryDir outside;
     outside.setAutoRemove(false);
     QFile secret(outside.path() + "/secret.yml");
@@ -103,31 +104,45 @@ void TstServiceBadInput::malformedHttp_data()
     QTest::newRow("binary") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 13) << 400;
     QTest::newRow("http/2") << QByteArray("GET /v1/health HTTP/2.0\r\nHost: x\r\n\r\n") << 505;
     QTest::newRow("no host") << QByteArray("GET /v1/health HTTP/1.1\r\n\r\n") << 400;
-    QTest::newRow("header without colon") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n") << 400;
+    QTest::newRow("header without colon")
+        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n") << 400;
     QTest::newRow("folded header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  2\r\n\r\n") << 400;
     QByteArray many = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
     for (int i = 0; i < 100; ++i)
         many += "X-H" + QByteArray::number(i) + ": v\r\n";
     QTest::newRow("too many headers") << QByteArray(many + "\r\n") << 431;
-    QTest::newRow("huge header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'a') + "\r\n\r\n") << 431;
-    QTest::newRow("long uri") << QByteArray("GET /v1/" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n") << 414;
+    QTest::newRow("huge header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'a')
+        + "\r\n\r\n") << 431;
+    QTest::newRow("long uri") << QByteArray("GET /v1/" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                              << 414;
     QTest::newRow("absolute uri") << QByteArray("GET http://evil/v1/health HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
     QTest::newRow("bad escape") << QByteArray("GET /v1/jobs/%zz HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400;
     QTest::newRow("encoded nul") << QByteArray("GET /v1/jobs/1%00 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400;
     QTest::newRow("length and chunked") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth
-                                                      + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n") << 400;
-    QTest::newRow("two lengths") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n")
+        + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+                                        << 400;
+    QTest::newRow("two lengths") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n")
                                  << 400;
-    QTest::newRow("negative length") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: -1\r\n\r\n") << 400;
-    QTest::newRow("gzip coding") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: gzip\r\n\r\n") << 501;
-    QTest::newRow("bad chunk size") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\nzz\r\n") << 400;
-    QTest::newRow("chunked too large") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth
-                                                     + "Transfer-Encoding: chunked\r\n\r\n200000\r\n") << 413;
-    QTest::newRow("expect other") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Expect: magic\r\nContent-Length: 2\r\n\r\n{}")
+    QTest::newRow("negative length") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: -1\r\n\r\n")
+                                     << 400;
+    QTest::newRow("gzip coding") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: gzip\r\n\r\n")
+                                 << 501;
+    QTest::newRow("bad chunk size") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\nzz\r\n")
+                                    << 400;
+    QTest::newRow("chunked too large") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n200000\r\n")
+                                       << 413;
+    QTest::newRow("expect other") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Expect: magic\r\nContent-Length: 2\r\n\r\n{}")
                                   << 417;
     QTest::newRow("unknown path") << QByteArray("GET /v2/whatever HTTP/1.1\r\nHost: x\r\n\r\n") << 404;
     QTest::newRow("wrong method") << QByteArray("DELETE /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 405;
-    QTest::newRow("dot segments") << QByteArray("GET /v1/jobs/../health HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 404;
+    QTest::newRow("dot segments") << QByteArray("GET /v1/jobs/../health HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n")
+                                  << 404;
 }
 
 void TstServiceBadInput::malformedHttp()
@@ -147,7 +162,7 @@ void TstServiceBadInput::oversizedBodyRefusedBeforeItIsSent()
     s.connectToHost(m_svc.url().host(), quint16(m_svc.url().port()));
     QVERIFY(s.waitForConnected(5000));
     s.write("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ServiceFixture::operatorToken()
-            + "\r\nContent-Type: application/json\r\nContent-Length: 2000000000\r\nExpect: 100-continue\r\n\r\n");
+        + "\r\nContent-Type: application/json\r\nContent-Length: 2000000000\r\nExpect: 100-continue\r\n\r\n");
     QByteArray in;
     QElapsedTimer t;
     t.start();
@@ -163,7 +178,8 @@ void TstServiceBadInput::oversizedBodyRefusedBeforeItIsSent()
         s.waitForBytesWritten(1000);
     }
     const qint64 after = rssKb(m_svc.pid());
-    QVERIFY2(after - before < 16 * 1024, qPrintable(QStringLiteral("RSS grew from %1 kB to %2 kB").arg(before).arg(after)));
+    QVERIFY2(
+        after - before < 16 * 1024, qPrintable(QStringLiteral("RSS grew from %1 kB to %2 kB").arg(before).arg(after)));
     // A 2 MB body with an honest length is refused the same way.
     const auto big = m_svc.request("POST", "/v1/jobs", QByteArray(2 * 1024 * 1024, ' '));
     QVERIFY(big.status == 413 || big.status == 0); // the server may close before the client finished sending
@@ -188,56 +204,91 @@ void TstServiceBadInput::apiRequests_data()
     QTest::newRow("bad json") << QByteArray("POST") << "/v1/jobs" << QByteArray("{\"playbook\": ") << O << 400;
     QTest::newRow("not an object") << QByteArray("POST") << "/v1/jobs" << QByteArray("[1,2]") << O << 400;
     QTest::newRow("empty body") << QByteArray("POST") << "/v1/jobs" << QByteArray() << O << 400;
-    QTest::newRow("invalid utf-8") << QByteArray("POST") << "/v1/jobs" << QByteArray("{\"playbook\": \"\xff\xfe\"}") << O << 400;
-    QTest::newRow("playbook a number") << QByteArray("POST") << "/v1/jobs" << QByteArray(R"({"playbook": 5, "target": {"service": "web"}})") << O << 400;
-    QTest::newRow("target a string") << QByteArray("POST") << "/v1/jobs" << QByteArray(R"({"playbook": "rolling.yml", "target": "web"})") << O << 400;
-    QTest::newRow("extra_vars a list") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "extra_vars", json::array() } }) << O << 400;
-    QTest::newRow("timeout a string") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "timeout_s", "10" } }) << O << 400;
-    QTest::newRow("timeout negative") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "timeout_s", -1 } }) << O << 400;
-    QTest::newRow("check_mode a string") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "check_mode", "yes" } }) << O << 400;
-    QTest::newRow("nodes not strings") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { 1, 2 } } }) << O << 400;
-    QTest::newRow("unknown field") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "extra_var", json::object() } }) << O << 400;
-    QTest::newRow("unknown target field") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "service", "web" }, { "tags", "x" } }) << O << 400;
+    QTest::newRow("invalid utf-8") << QByteArray("POST") << "/v1/jobs" << QByteArray("{\"playbook\": \"\xff\xfe\"}")
+                                   << O << 400;
+    QTest::newRow("playbook a number") << QByteArray("POST") << "/v1/jobs"
+                                       << QByteArray(R"({"playbook": 5, "target": {"service": "web"}})") << O << 400;
+    QTest::newRow("target a string") << QByteArray("POST") << "/v1/jobs"
+                                     << QByteArray(R"({"playbook": "rolling.yml", "target": "web"})") << O << 400;
+    QTest::newRow("extra_vars a list") << QByteArray("POST") << "/v1/jobs"
+                                       << launch("rolling.yml", web, { { "extra_vars", json::array() } }) << O << 400;
+    QTest::newRow("timeout a string") << QByteArray("POST") << "/v1/jobs"
+                                      << launch("rolling.yml", web, { { "timeout_s", "10" } }) << O << 400;
+    QTest::newRow("timeout negative") << QByteArray("POST") << "/v1/jobs"
+                                      << launch("rolling.yml", web, { { "timeout_s", -1 } }) << O << 400;
+    QTest::newRow("check_mode a string") << QByteArray("POST") << "/v1/jobs"
+                                         << launch("rolling.yml", web, { { "check_mode", "yes" } }) << O << 400;
+    QTest::newRow("nodes not strings") << QByteArray("POST") << "/v1/jobs"
+                                       << launch("rolling.yml", { { "nodes", { 1, 2 } } }) << O << 400;
+    QTest::newRow("unknown field") << QByteArray("POST") << "/v1/jobs"
+                                   << launch("rolling.yml", web, { { "extra_var", json::object() } }) << O << 400;
+    QTest::newRow("unknown target field")
+        << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "service", "web" }, { "tags", "x" } }) << O
+        << 400;
     QByteArray deep(200, '[');
     deep += QByteArray(200, ']');
-    QTest::newRow("too deep") << QByteArray("POST") << "/v1/jobs" << QByteArray("{\"playbook\": \"rolling.yml\", \"extra_vars\": {\"x\": " + deep + "}}") << O << 400;
+    QTest::newRow("too deep") << QByteArray("POST") << "/v1/jobs"
+                              << QByteArray("{\"playbook\": \"rolling.yml\", \"extra_vars\": {\"x\": " + deep + "}}")
+                              << O << 400;
     QTest::newRow("unknown playbook") << QByteArray("POST") << "/v1/jobs" << launch("nope.yml", web) << O << 422;
     QTest::newRow("traversal") << QByteArray("POST") << "/v1/jobs" << launch("../../../etc/passwd", web) << O << 422;
     QTest::newRow("absolute path") << QByteArray("POST") << "/v1/jobs" << launch("/etc/passwd", web) << O << 422;
     QTest::newRow("sub path") << QByteArray("POST") << "/v1/jobs" << launch("tasks/change.yml", web) << O << 422;
     QTest::newRow("release playbook") << QByteArray("POST") << "/v1/jobs" << launch("@release", web) << O << 422;
     QTest::newRow("no target") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", json::object()) << O << 422;
-    QTest::newRow("tag alone") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "tag", "blue" } }) << O << 422;
-    QTest::newRow("node name with shell") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-1;rm -rf /" } } }) << O << 422;
-    QTest::newRow("node pattern") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-*" } } }) << O << 422;
-    QTest::newRow("node twice") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-1", "web-1" } } }) << O << 422;
-    QTest::newRow("unknown node") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "db-9" } } }) << O << 422;
-    QTest::newRow("unknown service") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "service", "nosuch" } }) << O << 422;
-    QTest::newRow("unknown tag") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "service", "web" }, { "tag", "green" } }) << O << 422;
-    QTest::newRow("node without the service") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-1" } }, { "service", "db" } }) << O << 422;
-    QTest::newRow("reserved var") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "extra_vars", { { "baton_job_id", 1 } } } }) << O << 422;
-    QTest::newRow("bad var name") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web, { { "extra_vars", { { "two words", 1 } } } }) << O << 422;
-    QTest::newRow("extra vars too large") << QByteArray("POST") << "/v1/jobs"
-                                          << launch("rolling.yml", web, { { "extra_vars", { { "blob", std::string(300 * 1024, 'x') } } } }) << O << 413;
+    QTest::newRow("tag alone") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "tag", "blue" } }) << O
+                               << 422;
+    QTest::newRow("node name with shell")
+        << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-1;rm -rf /" } } }) << O << 422;
+    QTest::newRow("node pattern") << QByteArray("POST") << "/v1/jobs"
+                                  << launch("rolling.yml", { { "nodes", { "web-*" } } }) << O << 422;
+    QTest::newRow("node twice") << QByteArray("POST") << "/v1/jobs"
+                                << launch("rolling.yml", { { "nodes", { "web-1", "web-1" } } }) << O << 422;
+    QTest::newRow("unknown node") << QByteArray("POST") << "/v1/jobs"
+                                  << launch("rolling.yml", { { "nodes", { "db-9" } } }) << O << 422;
+    QTest::newRow("unknown service") << QByteArray("POST") << "/v1/jobs"
+                                     << launch("rolling.yml", { { "service", "nosuch" } }) << O << 422;
+    QTest::newRow("unknown tag") << QByteArray("POST") << "/v1/jobs"
+                                 << launch("rolling.yml", { { "service", "web" }, { "tag", "green" } }) << O << 422;
+    QTest::newRow("node without the service")
+        << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", { { "nodes", { "web-1" } }, { "service", "db" } })
+        << O << 422;
+    QTest::newRow("reserved var") << QByteArray("POST") << "/v1/jobs"
+                                  << launch("rolling.yml", web, { { "extra_vars", { { "baton_job_id", 1 } } } }) << O
+                                  << 422;
+    QTest::newRow("bad var name") << QByteArray("POST") << "/v1/jobs"
+                                  << launch("rolling.yml", web, { { "extra_vars", { { "two words", 1 } } } }) << O
+                                  << 422;
+    QTest::newRow("extra vars too large")
+        << QByteArray("POST") << "/v1/jobs"
+        << launch("rolling.yml", web, { { "extra_vars", { { "blob", std::string(300 * 1024, 'x') } } } }) << O << 413;
     QTest::newRow("no token") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web) << QByteArray() << 401;
-    QTest::newRow("bad token") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web) << QByteArray("not-a-token-at-all") << 401;
+    QTest::newRow("bad token") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web)
+                               << QByteArray("not-a-token-at-all") << 401;
     QTest::newRow("viewer launches") << QByteArray("POST") << "/v1/jobs" << launch("rolling.yml", web) << V << 403;
     QTest::newRow("viewer audit") << QByteArray("GET") << "/v1/audit" << QByteArray() << V << 403;
     QTest::newRow("limit zero") << QByteArray("GET") << "/v1/jobs?limit=0" << QByteArray() << V << 400;
     QTest::newRow("limit text") << QByteArray("GET") << "/v1/jobs?limit=ten" << QByteArray() << V << 400;
     QTest::newRow("cursor negative") << QByteArray("GET") << "/v1/jobs?cursor=-5" << QByteArray() << V << 400;
-    QTest::newRow("unknown state") << QByteArray("GET") << "/v1/jobs?state=running,exploded" << QByteArray() << V << 400;
+    QTest::newRow("unknown state") << QByteArray("GET") << "/v1/jobs?state=running,exploded" << QByteArray() << V
+                                   << 400;
     QTest::newRow("job id text") << QByteArray("GET") << "/v1/jobs/abc" << QByteArray() << V << 404;
     QTest::newRow("job id huge") << QByteArray("GET") << "/v1/jobs/99999999999999999999999" << QByteArray() << V << 404;
-    QTest::newRow("log offset text") << QByteArray("GET") << "/v1/jobs/1/nodes/web-1/log?offset=x" << QByteArray() << V << 400;
+    QTest::newRow("log offset text") << QByteArray("GET") << "/v1/jobs/1/nodes/web-1/log?offset=x" << QByteArray() << V
+                                     << 400;
     QTest::newRow("cancel unknown job") << QByteArray("POST") << "/v1/jobs/4242/cancel" << QByteArray("{}") << O << 404;
-    QTest::newRow("cancel bad mode") << QByteArray("POST") << "/v1/jobs/4242/cancel" << QByteArray(R"({"mode": "later"})") << O << 400;
+    QTest::newRow("cancel bad mode") << QByteArray("POST") << "/v1/jobs/4242/cancel"
+                                     << QByteArray(R"({"mode": "later"})") << O << 400;
     QTest::newRow("cancel body list") << QByteArray("POST") << "/v1/jobs/4242/cancel" << QByteArray("[]") << O << 400;
-    QTest::newRow("node cancel bad maintenance") << QByteArray("POST") << "/v1/jobs/4242/nodes/web-1/cancel"
-                                                 << QByteArray(R"({"mode": "force", "maintenance": "maybe"})") << O << 400;
-    QTest::newRow("relaunch nodes not a list") << QByteArray("POST") << "/v1/jobs/4242/relaunch" << QByteArray(R"({"nodes": "web-1"})") << O << 400;
-    QTest::newRow("release bad node") << QByteArray("POST") << "/v1/nodes/..%2Fetc/release" << QByteArray("{}") << O << 422;
-    QTest::newRow("release unknown node") << QByteArray("POST") << "/v1/nodes/db-9/release" << QByteArray("{}") << O << 422;
+    QTest::newRow("node cancel bad maintenance")
+        << QByteArray("POST") << "/v1/jobs/4242/nodes/web-1/cancel"
+        << QByteArray(R"({"mode": "force", "maintenance": "maybe"})") << O << 400;
+    QTest::newRow("relaunch nodes not a list")
+        << QByteArray("POST") << "/v1/jobs/4242/relaunch" << QByteArray(R"({"nodes": "web-1"})") << O << 400;
+    QTest::newRow("release bad node") << QByteArray("POST") << "/v1/nodes/..%2Fetc/release" << QByteArray("{}") << O
+                                      << 422;
+    QTest::newRow("release unknown node")
+        << QByteArray("POST") << "/v1/nodes/db-9/release" << QByteArray("{}") << O << 422;
 }
 
 void TstServiceBadInput::apiRequests()
@@ -248,7 +299,9 @@ void TstServiceBadInput::apiRequests()
     QFETCH(QByteArray, token);
     QFETCH(int, status);
     const auto r = m_svc.request(method, path, body, token);
-    QVERIFY2(r.status == status, qPrintable(QStringLiteral("%1 instead of %2: %3").arg(r.status).arg(status).arg(QString::fromUtf8(r.body.left(300)))));
+    QVERIFY2(r.status == status,
+        qPrintable(
+            QStringLiteral("%1 instead of %2: %3").arg(r.status).arg(status).arg(QString::fromUtf8(r.body.left(300)))));
     QVERIFY2(isJsonError(r.body), r.body.left(300).constData());
     if (status == 401)
         QVERIFY(!r.header("www-authenticate").isEmpty());

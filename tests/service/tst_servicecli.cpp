@@ -3,6 +3,7 @@
 
 #include "support/testpaths.h"
 
+#include <csignal>
 #include <nlohmann/json.hpp>
 
 #include <QElapsedTimer>
@@ -10,8 +11,6 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <csignal>
 
 class TstServiceCli : public QObject
 {
@@ -62,7 +61,8 @@ void TstServiceCli::initTestCase()
     write("tokens-ok.json", R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}]})");
     write("tokens-badrole.json", R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "root"}]})");
     write("tokens-notjson.json", "{tokens: ");
-    write("tokens-dup.json", R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "b", "token": "aaaaaaaaaa", "role": "viewer"}]})");
+    write("tokens-dup.json",
+        R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "b", "token": "aaaaaaaaaa", "role": "viewer"}]})");
     write("vars-bad.json", R"({"defaults": [], "nodes": {}})");
     write("vars-unknown.json", R"({"default": {}})");
     QVERIFY(QDir(m_dir.path()).mkpath("a-folder"));
@@ -97,18 +97,29 @@ void TstServiceCli::refusals_data()
     QTest::newRow("zero runners") << (base + QStringList { "--max-runners", "0" }) << 2 << "--max-runners";
     QTest::newRow("bad log format") << (base + QStringList { "--log-format", "xml" }) << 2 << "--log-format";
     QTest::newRow("bad prefix") << (base + QStringList { "--kv-prefix", "/baton" }) << 2 << "--kv-prefix";
-    QTest::newRow("cert without key") << (base + QStringList { "--tls-cert", d + "/tokens-ok.json" }) << 2 << "--tls-key";
+    QTest::newRow("cert without key") << (base + QStringList { "--tls-cert", d + "/tokens-ok.json" }) << 2
+                                      << "--tls-key";
     QTest::newRow("tokens missing") << (base + QStringList { "--tokens", d + "/none.json" }) << 1 << "does not exist";
     QTest::newRow("tokens a folder") << (base + QStringList { "--tokens", d + "/a-folder" }) << 1 << "not a file";
-    QTest::newRow("tokens not json") << (base + QStringList { "--tokens", d + "/tokens-notjson.json" }) << 1 << "tokens file";
-    QTest::newRow("tokens bad role") << (base + QStringList { "--tokens", d + "/tokens-badrole.json" }) << 1 << "role must be one of";
-    QTest::newRow("tokens repeated") << (base + QStringList { "--tokens", d + "/tokens-dup.json" }) << 1 << "repeats a token";
-    QTest::newRow("node vars missing") << (base + QStringList { "--node-vars", d + "/none.json" }) << 1 << "does not exist";
+    QTest::newRow("tokens not json") << (base + QStringList { "--tokens", d + "/tokens-notjson.json" }) << 1
+                                     << "tokens file";
+    QTest::newRow("tokens bad role") << (base + QStringList { "--tokens", d + "/tokens-badrole.json" }) << 1
+                                     << "role must be one of";
+    QTest::newRow("tokens repeated") << (base + QStringList { "--tokens", d + "/tokens-dup.json" }) << 1
+                                     << "repeats a token";
+    QTest::newRow("node vars missing") << (base + QStringList { "--node-vars", d + "/none.json" }) << 1
+                                       << "does not exist";
     QTest::newRow("node vars bad") << (base + QStringList { "--node-vars", d + "/vars-bad.json" }) << 1 << "defaults";
-    QTest::newRow("node vars unknown key") << (base + QStringList { "--node-vars", d + "/vars-unknown.json" }) << 1 << "unknown key";
-    QTest::newRow("db a folder") << QStringList { "--playbooks", pb(), "--db", d + "/a-folder", "--consul", "http://127.0.0.1:1" } << 1 << "not a file";
-    QTest::newRow("bad db url") << QStringList { "--playbooks", pb(), "--db", "postgresql://", "--consul", "http://127.0.0.1:1" } << 1 << "database URL";
-    QTest::newRow("bad consul") << QStringList { "--playbooks", pb(), "--db", d + "/y.db", "--consul", "ftp://x" } << 1 << "";
+    QTest::newRow("node vars unknown key")
+        << (base + QStringList { "--node-vars", d + "/vars-unknown.json" }) << 1 << "unknown key";
+    QTest::newRow("db a folder") << QStringList { "--playbooks", pb(), "--db", d + "/a-folder", "--consul",
+        "http://127.0.0.1:1" } << 1
+                                 << "not a file";
+    QTest::newRow("bad db url") << QStringList { "--playbooks", pb(), "--db", "postgresql://", "--consul",
+        "http://127.0.0.1:1" } << 1
+                                << "database URL";
+    QTest::newRow("bad consul") << QStringList { "--playbooks", pb(), "--db", d + "/y.db", "--consul", "ftp://x" } << 1
+                                << "";
 }
 
 void TstServiceCli::refusals()
@@ -130,9 +141,9 @@ void TstServiceCli::jsonLogsAndSigterm()
     const QString ready = m_dir.path() + "/ready.json";
     QProcess p;
     p.start(Baton::TestPaths::program("baton-service"),
-            { "--listen", "127.0.0.1:0", "--playbooks", pb(), "--db", m_dir.path() + "/run.db", "--consul", "http://127.0.0.1:1",
-              "--tokens", m_dir.path() + "/tokens-ok.json", "--ready-file", ready, "--log-format", "json",
-              "--work-dir", m_dir.path() + "/work" });
+        { "--listen", "127.0.0.1:0", "--playbooks", pb(), "--db", m_dir.path() + "/run.db", "--consul",
+            "http://127.0.0.1:1", "--tokens", m_dir.path() + "/tokens-ok.json", "--ready-file", ready, "--log-format",
+            "json", "--work-dir", m_dir.path() + "/work" });
     QVERIFY(p.waitForStarted());
     QElapsedTimer t;
     t.start();
@@ -148,7 +159,9 @@ void TstServiceCli::jsonLogsAndSigterm()
     QVERIFY(lines.size() >= 3);
     for (const QByteArray &line : lines) {
         const auto j = nlohmann::json::parse(line.constData(), line.constData() + line.size(), nullptr, false);
-        QVERIFY2(j.is_object() && j.contains("ts") && j.contains("level") && j.contains("category") && j.contains("msg"), line.constData());
+        QVERIFY2(
+            j.is_object() && j.contains("ts") && j.contains("level") && j.contains("category") && j.contains("msg"),
+            line.constData());
         QVERIFY(!line.contains("aaaaaaaaaa"));
     }
 }

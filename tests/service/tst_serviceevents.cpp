@@ -54,7 +54,8 @@ public:
     {
         QStringList args { "-sS", "-N", "--no-buffer", "-H", "Authorization: Bearer " + QString::fromLatin1(token) };
         if (!lastEventId.isEmpty())
-            args << "-H" << "Last-Event-ID: " + QString::fromLatin1(lastEventId);
+            args << "-H"
+                 << "Last-Event-ID: " + QString::fromLatin1(lastEventId);
         args << base.toString() + pathAndQuery;
         m_process.start("curl", args);
     }
@@ -134,7 +135,8 @@ void TstServiceEvents::resumeWithCurlMissesAndRepeatsNothing()
     {
         Curl first(svc.url(), "/v1/events", ServiceFixture::viewerToken(), "0");
         QVERIFY(first.started());
-        const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 1 } }));
+        const auto launched
+            = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 1 } }));
         QCOMPARE(launched.status, 201);
         QVERIFY(first.waitForId(10));
         first.stop(); // a disconnect in the middle of the job
@@ -165,7 +167,8 @@ void TstServiceEvents::resumeWithCurlMissesAndRepeatsNothing()
     QCOMPARE(quint64(all.size()), newest);
     for (qsizetype i = 0; i < all.size(); ++i) {
         QCOMPARE(all[i].id, quint64(i + 1));
-        const json j = json::parse(all[i].data.constData(), all[i].data.constData() + all[i].data.size(), nullptr, false);
+        const json j
+            = json::parse(all[i].data.constData(), all[i].data.constData() + all[i].data.size(), nullptr, false);
         QVERIFY(j.is_object());
         QCOMPARE(j["seq"].get<quint64>(), all[i].id);
     }
@@ -267,7 +270,9 @@ void TstServiceEvents::jobFilterResyncAndHeartbeat()
         QCOMPARE(ids, (QList<quint64> { newest - 2, newest - 1, newest }));
     }
     // Malformed ids and unknown jobs are refused with JSON errors.
-    QCOMPARE(small.request("GET", "/v1/events", {}, ServiceFixture::viewerToken(), { { "Last-Event-ID", "abc" } }).status, 400);
+    QCOMPARE(
+        small.request("GET", "/v1/events", {}, ServiceFixture::viewerToken(), { { "Last-Event-ID", "abc" } }).status,
+        400);
     QCOMPARE(small.request("GET", "/v1/events?job=999", {}, ServiceFixture::viewerToken()).status, 404);
     QCOMPARE(small.request("GET", "/v1/events", {}, {}).status, 401);
 }

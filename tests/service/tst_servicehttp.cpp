@@ -87,7 +87,8 @@ void TstServiceHttp::pipelinedRequestsAnswerInOrder()
 {
     QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
     const QByteArray in = exchange("GET /ping/1 HTTP/1.1\r\nHost: x\r\n\r\nGET /later HTTP/1.1\r\nHost: x\r\n\r\n"
-                                   "GET /ping/3 HTTP/1.1\r\nHost: x\r\n\r\n", 3);
+                                   "GET /ping/3 HTTP/1.1\r\nHost: x\r\n\r\n",
+        3);
     const qsizetype a = in.indexOf("\"pong\":\"1\"");
     const qsizetype b = in.indexOf("\"later\":true");
     const qsizetype c = in.indexOf("\"pong\":\"3\"");
@@ -99,7 +100,8 @@ void TstServiceHttp::chunkedBodyIsDecoded()
 {
     QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
     const QByteArray in = exchange("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                   "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n", 1);
+                                   "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n",
+        1);
     QVERIFY2(in.startsWith("HTTP/1.1 200"), in.constData());
     QVERIFY(in.endsWith("\r\n\r\nhello world"));
     QVERIFY(in.contains("Content-Length: 11"));
@@ -142,8 +144,9 @@ void TstServiceHttp::tls()
 {
     QTemporaryDir dir;
     QProcess openssl;
-    openssl.start("openssl", { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1",
-                               "-keyout", dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem" });
+    openssl.start("openssl",
+        { "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-days", "1", "-keyout",
+            dir.path() + "/key.pem", "-out", dir.path() + "/cert.pem" });
     if (!openssl.waitForStarted(5000))
         QSKIP("openssl is not installed");
     QVERIFY(openssl.waitForFinished(30000));

@@ -2,9 +2,8 @@
 // with its method and role (and nothing else is), and sample answers of every route — successes and errors —
 // match the schemas of their documented status (tests/service/openapi_check.py does the matching).
 
-#include "servicetestenv.h"
-
 #include "service/serviceapi.h"
+#include "servicetestenv.h"
 
 #include <QFile>
 #include <QProcess>
@@ -23,8 +22,9 @@ private Q_SLOTS:
 private:
     void sample(const QByteArray &method, const QString &pattern, const ServiceFixture::Reply &r)
     {
-        m_samples.push_back({ { "method", method.toStdString() }, { "pattern", pattern.toStdString() }, { "status", r.status },
-                              { "content_type", r.header("content-type").toStdString() }, { "body", r.body.toStdString() } });
+        m_samples.push_back(
+            { { "method", method.toStdString() }, { "pattern", pattern.toStdString() }, { "status", r.status },
+                { "content_type", r.header("content-type").toStdString() }, { "body", r.body.toStdString() } });
     }
     json m_samples = json::array();
 };
@@ -42,12 +42,15 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
     sample("GET", "/v1/health", svc.request("GET", "/v1/health", {}, {}));
     sample("GET", "/v1/playbooks", svc.request("GET", "/v1/playbooks", {}, V));
     sample("GET", "/v1/playbooks", svc.request("GET", "/v1/playbooks", {}, {}));
-    const auto launched = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }), O, { { "Idempotency-Key", "spec-1" } });
+    const auto launched
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }), O, { { "Idempotency-Key", "spec-1" } });
     QCOMPARE(launched.status, 201);
     sample("POST", "/v1/jobs", launched);
-    sample("POST", "/v1/jobs", svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }), O, { { "Idempotency-Key", "spec-1" } }));
+    sample("POST", "/v1/jobs",
+        svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }), O, { { "Idempotency-Key", "spec-1" } }));
     sample("POST", "/v1/jobs", svc.request("POST", "/v1/jobs", "{\"playbook\": ", O));
-    sample("POST", "/v1/jobs", svc.request("POST", "/v1/jobs", R"({"playbook":"nope.yml","target":{"service":"web"}})", O));
+    sample("POST", "/v1/jobs",
+        svc.request("POST", "/v1/jobs", R"({"playbook":"nope.yml","target":{"service":"web"}})", O));
     sample("POST", "/v1/jobs", svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }), V));
     const qint64 id = launched.json()["id"].get<qint64>();
     QVERIFY(svc.waitForJob(id)["state"] == "succeeded");
@@ -57,15 +60,21 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
     sample("GET", jp, svc.request("GET", QStringLiteral("/v1/jobs/%1").arg(id), {}, V));
     sample("GET", jp, svc.request("GET", "/v1/jobs/99999", {}, V));
     sample("POST", jp + "/cancel", svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(id), "{}", O));
-    sample("POST", jp + "/cancel", svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(id), R"({"mode":"later"})", O));
-    sample("POST", jp + "/nodes/{node}/cancel", svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/web-1/cancel").arg(id), "{}", O));
-    sample("POST", jp + "/nodes/{node}/cancel", svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/nope/cancel").arg(id), "{}", O));
+    sample("POST", jp + "/cancel",
+        svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(id), R"({"mode":"later"})", O));
+    sample("POST", jp + "/nodes/{node}/cancel",
+        svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/web-1/cancel").arg(id), "{}", O));
+    sample("POST", jp + "/nodes/{node}/cancel",
+        svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/nope/cancel").arg(id), "{}", O));
     sample("POST", jp + "/relaunch", svc.request("POST", QStringLiteral("/v1/jobs/%1/relaunch").arg(id), "{}", O));
-    const auto relaunched = svc.request("POST", QStringLiteral("/v1/jobs/%1/relaunch").arg(id), R"({"nodes":["web-1"]})", O);
+    const auto relaunched
+        = svc.request("POST", QStringLiteral("/v1/jobs/%1/relaunch").arg(id), R"({"nodes":["web-1"]})", O);
     QCOMPARE(relaunched.status, 201);
     sample("POST", jp + "/relaunch", relaunched);
-    sample("GET", jp + "/nodes/{node}/log", svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?limit=200").arg(id), {}, V));
-    sample("GET", jp + "/nodes/{node}/log", svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=-1").arg(id), {}, V));
+    sample("GET", jp + "/nodes/{node}/log",
+        svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?limit=200").arg(id), {}, V));
+    sample("GET", jp + "/nodes/{node}/log",
+        svc.request("GET", QStringLiteral("/v1/jobs/%1/nodes/web-1/log?offset=-1").arg(id), {}, V));
     const auto release = svc.request("POST", "/v1/nodes/web-2/release", R"({"service":"web"})", O);
     QCOMPARE(release.status, 201);
     sample("POST", "/v1/nodes/{node}/release", release);
@@ -73,7 +82,8 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
     QVERIFY(svc.waitForJob(release.json()["id"].get<qint64>())["state"] == "succeeded");
     QVERIFY(svc.waitForJob(relaunched.json()["id"].get<qint64>())["state"] == "succeeded");
     // Successful cancels need a running job: drop the node waiting for the slot, then force the rest.
-    const auto slow = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 30 } }), O);
+    const auto slow
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 30 } }), O);
     QCOMPARE(slow.status, 201);
     const qint64 slowId = slow.json()["id"].get<qint64>();
     QString waiting;
@@ -87,10 +97,12 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
         return entered && !waiting.isEmpty();
     });
     QVERIFY(!waiting.isEmpty());
-    const auto dropped = svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/%2/cancel").arg(slowId).arg(waiting), R"({"mode":"drop"})", O);
+    const auto dropped = svc.request(
+        "POST", QStringLiteral("/v1/jobs/%1/nodes/%2/cancel").arg(slowId).arg(waiting), R"({"mode":"drop"})", O);
     QCOMPARE(dropped.status, 200);
     sample("POST", jp + "/nodes/{node}/cancel", dropped);
-    const auto forced = svc.request("POST", QStringLiteral("/v1/jobs/%1/cancel").arg(slowId), R"({"mode":"force","maintenance":"release"})", O);
+    const auto forced = svc.request(
+        "POST", QStringLiteral("/v1/jobs/%1/cancel").arg(slowId), R"({"mode":"force","maintenance":"release"})", O);
     QCOMPARE(forced.status, 200);
     sample("POST", jp + "/cancel", forced);
     QVERIFY(svc.waitForJob(slowId)["state"] == "cancelled");
@@ -142,7 +154,8 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
     json routes = json::array();
     Baton::ServiceApi api(Baton::ServiceApi::Context {});
     for (const auto &r : api.router().routes())
-        routes.push_back({ { "method", r.method.toStdString() }, { "pattern", r.pattern.toStdString() }, { "role", r.role.toStdString() } });
+        routes.push_back({ { "method", r.method.toStdString() }, { "pattern", r.pattern.toStdString() },
+            { "role", r.role.toStdString() } });
     const QString routesFile = svc.folder() + "/routes.json";
     const QString samplesFile = svc.folder() + "/samples.json";
     QFile(routesFile).open(QIODevice::WriteOnly);
@@ -158,8 +171,9 @@ void TstServiceOpenApi::everyRouteAndAnswerMatchesTheSpec()
     }
     QProcess check;
     check.setProcessChannelMode(QProcess::MergedChannels);
-    check.start("/usr/bin/python3", QStringList { Baton::TestPaths::sourceDir() + "/tests/service/openapi_check.py",
-                                      Baton::TestPaths::sourceDir() + "/docs/openapi.yaml", routesFile, samplesFile });
+    check.start("/usr/bin/python3",
+        QStringList { Baton::TestPaths::sourceDir() + "/tests/service/openapi_check.py",
+            Baton::TestPaths::sourceDir() + "/docs/openapi.yaml", routesFile, samplesFile });
     QVERIFY(check.waitForFinished(60000));
     const QByteArray out = check.readAll();
     QVERIFY2(check.exitCode() == 0, out.constData());

@@ -1,9 +1,8 @@
 // Unit: the job service's store behind its one interface, on SQLite and on a throwaway PostgreSQL cluster
 // (skipped with a clear message only when the PostgreSQL server binaries are absent).
 
-#include "pgcluster.h"
-
 #include "core/base/timestamps.h"
+#include "pgcluster.h"
 #include "service/store/sqljobstore.h"
 
 #include <QTemporaryDir>
@@ -111,7 +110,7 @@ std::unique_ptr<SqlJobStore> TstServiceStore::open(const QString &backend, const
 }
 
 #define OPEN_OR_SKIP(var, backend)                                                                                     \
-    if (backend == "postgresql" && !PgCluster::available())                                                          \
+    if (backend == "postgresql" && !PgCluster::available())                                                            \
         QSKIP("PostgreSQL server binaries (/usr/lib/postgresql/15/bin) are not installed");                            \
     auto var = open(backend);                                                                                          \
     QVERIFY(var)
@@ -330,7 +329,7 @@ void TstServiceStore::failedBatchLeavesNothing()
     QCOMPARE(store->eventRange()->newest, before->newest);
     QCOMPARE(*store->meta("event_seq"), *counter);
     QVERIFY(store->listAudit(0, 10)->isEmpty() || store->listAudit(0, 10)->first().action != "job.launch"
-            || store->listAudit(0, 10)->first().actor != "otto");
+        || store->listAudit(0, 10)->first().actor != "otto");
 }
 
 QTEST_GUILESS_MAIN(TstServiceStore)

@@ -48,10 +48,13 @@ void TstServiceTokens::malformedFiles_data()
     QTest::newRow("missing role") << QByteArray(R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa"}]})");
     QTest::newRow("bad role") << QByteArray(R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "god"}]})");
     QTest::newRow("short token") << QByteArray(R"({"tokens": [{"name": "a", "token": "short", "role": "admin"}]})");
-    QTest::newRow("space in token") << QByteArray(R"({"tokens": [{"name": "a", "token": "has a space", "role": "admin"}]})");
+    QTest::newRow("space in token") << QByteArray(
+        R"({"tokens": [{"name": "a", "token": "has a space", "role": "admin"}]})");
     QTest::newRow("empty name") << QByteArray(R"({"tokens": [{"name": " ", "token": "aaaaaaaaaa", "role": "admin"}]})");
-    QTest::newRow("same name") << QByteArray(R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "a", "token": "bbbbbbbbbb", "role": "admin"}]})");
-    QTest::newRow("same token") << QByteArray(R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "b", "token": "aaaaaaaaaa", "role": "admin"}]})");
+    QTest::newRow("same name") << QByteArray(
+        R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "a", "token": "bbbbbbbbbb", "role": "admin"}]})");
+    QTest::newRow("same token") << QByteArray(
+        R"({"tokens": [{"name": "a", "token": "aaaaaaaaaa", "role": "admin"}, {"name": "b", "token": "aaaaaaaaaa", "role": "admin"}]})");
     QTest::newRow("too deep") << QByteArray(100, '[') + QByteArray(100, ']');
 }
 

@@ -2,6 +2,10 @@
 
 #include "support/testpaths.h"
 
+#include <csignal>
+#include <sys/types.h>
+#include <unistd.h>
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -10,10 +14,6 @@
 #include <QTcpSocket>
 #include <QThread>
 #include <QUuid>
-
-#include <csignal>
-#include <sys/types.h>
-#include <unistd.h>
 
 namespace Baton::Test {
 
@@ -43,8 +43,7 @@ nlohmann::json ServiceFixture::Reply::json() const
 
 ServiceFixture::ServiceFixture()
     : m_tag(QUuid::createUuid().toString(QUuid::WithoutBraces))
-{
-}
+{ }
 
 ServiceFixture::~ServiceFixture()
 {
@@ -75,10 +74,10 @@ bool ServiceFixture::start(const Options &options)
     }
     if (options.tokens) {
         writeJson(folder() + QStringLiteral("/tokens.json"),
-                  { { "tokens",
-                      { { { "name", "vera" }, { "token", viewerToken().toStdString() }, { "role", "viewer" } },
-                        { { "name", "otto" }, { "token", operatorToken().toStdString() }, { "role", "operator" } },
-                        { { "name", "ada" }, { "token", adminToken().toStdString() }, { "role", "admin" } } } } });
+            { { "tokens",
+                { { { "name", "vera" }, { "token", viewerToken().toStdString() }, { "role", "viewer" } },
+                    { { "name", "otto" }, { "token", operatorToken().toStdString() }, { "role", "operator" } },
+                    { { "name", "ada" }, { "token", adminToken().toStdString() }, { "role", "admin" } } } } });
     }
     if (!options.nodeVars.is_null())
         writeJson(folder() + QStringLiteral("/node-vars.json"), options.nodeVars);
@@ -96,13 +95,10 @@ bool ServiceFixture::launch()
 {
     const QString ready = folder() + QStringLiteral("/ready.json");
     QFile::remove(ready);
-    QStringList args { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
-                       QStringLiteral("--consul"), m_options.consul,
-                       QStringLiteral("--playbooks"), m_options.playbooks,
-                       QStringLiteral("--db"), dbLocation(),
-                       QStringLiteral("--ready-file"), ready,
-                       QStringLiteral("--instance"), QStringLiteral("test-") + m_tag.left(8),
-                       QStringLiteral("--work-dir"), folder() + QStringLiteral("/work") };
+    QStringList args { QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"), QStringLiteral("--consul"),
+        m_options.consul, QStringLiteral("--playbooks"), m_options.playbooks, QStringLiteral("--db"), dbLocation(),
+        QStringLiteral("--ready-file"), ready, QStringLiteral("--instance"), QStringLiteral("test-") + m_tag.left(8),
+        QStringLiteral("--work-dir"), folder() + QStringLiteral("/work") };
     if (m_options.tokens)
         args << QStringLiteral("--tokens") << folder() + QStringLiteral("/tokens.json");
     if (!m_options.nodeVars.is_null())
@@ -132,7 +128,9 @@ bool ServiceFixture::launch()
     t.start();
     while (t.elapsed() < m_options.startTimeoutMs) {
         if (m_process->state() == QProcess::NotRunning) {
-            m_error = QStringLiteral("baton-service exited with %1: %2").arg(m_process->exitCode()).arg(QString::fromUtf8(logOutput().right(2000)));
+            m_error = QStringLiteral("baton-service exited with %1: %2")
+                          .arg(m_process->exitCode())
+                          .arg(QString::fromUtf8(logOutput().right(2000)));
             return false;
         }
         QFile f(ready);
@@ -146,7 +144,9 @@ bool ServiceFixture::launch()
         }
         m_process->waitForFinished(25);
     }
-    m_error = QStringLiteral("baton-service did not become ready in %1 ms: %2").arg(m_options.startTimeoutMs).arg(QString::fromUtf8(logOutput().right(2000)));
+    m_error = QStringLiteral("baton-service did not become ready in %1 ms: %2")
+                  .arg(m_options.startTimeoutMs)
+                  .arg(QString::fromUtf8(logOutput().right(2000)));
     return false;
 }
 
@@ -252,9 +252,9 @@ QByteArray ServiceFixture::rawRequest(const QByteArray &bytes, int timeoutMs) co
     return out;
 }
 
-ServiceFixture::Reply ServiceFixture::request(const QByteArray &method, const QString &pathAndQuery, const QByteArray &body,
-                                              const QByteArray &token, const QList<QPair<QByteArray, QByteArray>> &headers,
-                                              int timeoutMs) const
+ServiceFixture::Reply ServiceFixture::request(const QByteArray &method, const QString &pathAndQuery,
+    const QByteArray &body, const QByteArray &token, const QList<QPair<QByteArray, QByteArray>> &headers,
+    int timeoutMs) const
 {
     Reply r;
     QTcpSocket s;
@@ -263,7 +263,8 @@ ServiceFixture::Reply ServiceFixture::request(const QByteArray &method, const QS
         r.error = s.errorString();
         return r;
     }
-    QByteArray req = method + ' ' + pathAndQuery.toUtf8() + " HTTP/1.1\r\nHost: " + m_url.host().toUtf8() + "\r\nConnection: close\r\n";
+    QByteArray req = method + ' ' + pathAndQuery.toUtf8() + " HTTP/1.1\r\nHost: " + m_url.host().toUtf8()
+        + "\r\nConnection: close\r\n";
     if (!token.isEmpty())
         req += "Authorization: Bearer " + token + "\r\n";
     bool hasType = false;
@@ -319,7 +320,8 @@ ServiceFixture::Reply ServiceFixture::request(const QByteArray &method, const QS
     return r;
 }
 
-nlohmann::json ServiceFixture::waitForJobWhere(qint64 id, const std::function<bool(const nlohmann::json &)> &pred, int timeoutMs) const
+nlohmann::json ServiceFixture::waitForJobWhere(
+    qint64 id, const std::function<bool(const nlohmann::json &)> &pred, int timeoutMs) const
 {
     QElapsedTimer t;
     t.start();
@@ -338,10 +340,13 @@ nlohmann::json ServiceFixture::waitForJobWhere(qint64 id, const std::function<bo
 
 nlohmann::json ServiceFixture::waitForJob(qint64 id, int timeoutMs) const
 {
-    return waitForJobWhere(id, [](const nlohmann::json &j) {
-        const std::string s = j.value("state", "");
-        return s == "succeeded" || s == "partially_failed" || s == "failed" || s == "cancelled";
-    }, timeoutMs);
+    return waitForJobWhere(
+        id,
+        [](const nlohmann::json &j) {
+            const std::string s = j.value("state", "");
+            return s == "succeeded" || s == "partially_failed" || s == "failed" || s == "cancelled";
+        },
+        timeoutMs);
 }
 
 } // namespace Baton::Test

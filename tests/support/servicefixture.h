@@ -1,8 +1,7 @@
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include <QByteArray>
 #include <QList>
@@ -82,15 +81,16 @@ public:
 
     // A blocking HTTP/1.1 request to the service (no event loop needed); `token` defaults to the operator's.
     Reply request(const QByteArray &method, const QString &pathAndQuery, const QByteArray &body = {},
-                  const QByteArray &token = operatorToken(), const QList<QPair<QByteArray, QByteArray>> &headers = {},
-                  int timeoutMs = 15000) const;
+        const QByteArray &token = operatorToken(), const QList<QPair<QByteArray, QByteArray>> &headers = {},
+        int timeoutMs = 15000) const;
     // Sends raw bytes and returns the raw answer (until the server closes or timeoutMs).
     QByteArray rawRequest(const QByteArray &bytes, int timeoutMs = 10000) const;
 
     // Polls GET /v1/jobs/{id} until its state is terminal (or the timeout); the last job JSON.
     nlohmann::json waitForJob(qint64 id, int timeoutMs = 90000) const;
     // Polls until `pred(job)` holds; the last job JSON (check it).
-    nlohmann::json waitForJobWhere(qint64 id, const std::function<bool(const nlohmann::json &)> &pred, int timeoutMs = 60000) const;
+    nlohmann::json waitForJobWhere(
+        qint64 id, const std::function<bool(const nlohmann::json &)> &pred, int timeoutMs = 60000) const;
 
 private:
     bool launch();

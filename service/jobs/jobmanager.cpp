@@ -145,6 +145,7 @@ JobManager::JobManager(JobStore *store, Journal *journal, ConsulGateway *consul,
     , m_settings(std::move(settings))
 {
     m_drainTimer.setSingleShot(true);
+    connect(m_consul, &ConsulGateway::sessionLost, this, &JobManager::onSessionLost);
     QDir().mkpath(m_settings.runner.workRoot);
     m_releasePlaybookPath = m_settings.runner.workRoot + QStringLiteral("/baton-release.yml");
     QSaveFile f(m_releasePlaybookPath);
@@ -1001,6 +1002,41 @@ void JobManager::releaseLock(NodeSlot *slot)
             qCWarning(lcServiceConsul).noquote()
                 << "releasing the lock of" << node << "failed:" << r.error().message << "(it goes with the session)";
     });
+}
+
+void JobManager::onSessionLost(const QString &why)
+{
+    // The locks went with the session. Take each one again with a new session; a run whose node another holder
+    // took meanwhile must stop, or two jobs would touch one node.
+    for (ActiveJob *a : std::as_const(m_jobs)) {
+        for (NodeSlot *s : std::as_const(a->slots)) {
+            if (!s->lockHeld)
+                continue;
+            const QString node = a->job.nodes[s->index].node;
+            serviceLog(s,
+                QStringLiteral("the Consul session holding the node lock was lost (%1); taking the lock again")
+                    .arg(oneLine(why)));
+            const nlohmann::json value = { { "job", a->job.id }, { "instance", toStd(m_settings.instance) },
+                { "operator", toStd(a->job.operatorName) },
+                { "since", toStd(Timestamps::toIso(Timestamps::nowMs())) } };
+            const std::string v = value.dump();
+            const QPointer<NodeSlot> guard(s);
+            m_consul->acquireNodeLock(
+                node, QByteArray(v.data(), qsizetype(v.size())), s, [this, guard, node](Result<NodeLockState> r) {
+                    NodeSlot *slot = guard;
+                    if (!slot || slot->phase == NodeSlot::Phase::Done)
+                        return;
+                    if (r && r->acquired)
+                        return;
+                    slot->lockHeld = false;
+                    const QString reason = r ? QStringLiteral("lost the node lock of %1 to %2").arg(node, r->holder)
+                                             : QStringLiteral("could not take the node lock of %1 again: %2")
+                                                   .arg(node, oneLine(r.error().message));
+                    qCCritical(lcJobs).noquote() << QStringLiteral("job %1: %2").arg(slot->job->job.id).arg(reason);
+                    stopNode(slot, Intent::Cancel, NodeRunState::Failed, reason, false);
+                });
+        }
+    }
 }
 
 void JobManager::onNodeTimeout(NodeSlot *slot)

@@ -151,6 +151,7 @@ private:
     void releaseLock(NodeSlot *slot);
     void releaseLocalLock(NodeSlot *slot);
     void haltFrom(NodeSlot *failing, const QString &why);
+    void onSessionLost(const QString &why);
     void gradeJob(ActiveJob *job);
     void applyHalt(ActiveJob *job, NodeSlot *failed);
     void onNodeTimeout(NodeSlot *slot);

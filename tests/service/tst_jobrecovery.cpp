@@ -18,6 +18,7 @@ private Q_SLOTS:
     void killedServiceLeavesNoGhostAfterRestart();
     void sigtermDrainsAndHandsQueuedNodesToTheNextStart();
     void nodeTimeoutStopsTheRun();
+    void lostSessionStopsTheRunWhoseLockWasTaken();
 };
 
 void TstJobRecovery::failedNodeHaltsAdmissionAndRelaunchRunsOnlyIt()
@@ -152,6 +153,48 @@ void TstJobRecovery::nodeTimeoutStopsTheRun()
     QCOMPARE(S(done["nodes"][0]["state"]), QStringLiteral("timed_out"));
     QVERIFY(S(done["nodes"][0]["reason"]).contains("node timeout of 6 s"));
     QVERIFY(done["nodes"][0]["maintenance_left_on"] == true);
+    QVERIFY(noStraysWithin(svc, 10000));
+}
+
+void TstJobRecovery::lostSessionStopsTheRunWhoseLockWasTaken()
+{
+    ConsulSimFixture sim;
+    QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
+    QVERIFY(setMaxOffline(sim, "2"));
+    ServiceFixture svc;
+    QVERIFY2(svc.start(serviceOptions(sim, { "--session-ttl", "10" })), qPrintable(svc.errorString()));
+    const auto launched
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 15 } }));
+    QCOMPARE(launched.status, 201);
+    const qint64 id = launched.json()["id"].get<qint64>();
+    svc.waitForJobWhere(id, [](const json &j) {
+        int in = 0;
+        for (const auto &n : j["nodes"])
+            in += n["state"] == "in_maintenance" ? 1 : 0;
+        return in == 2;
+    });
+    // Find the service's session (it holds the node locks) and invalidate it, as a Consul restart would.
+    const json lock = sim.request("GET", "web-1", "/v1/kv/baton/nodes/web-1/job").json();
+    QVERIFY2(lock.is_array() && !lock.empty(), lock.dump().c_str());
+    const QString session = S(lock[0]["Session"]);
+    QVERIFY(!session.isEmpty());
+    QVERIFY(sim.invalidateSession(session));
+    // Someone else takes web-1's lock before the service notices; web-2's stays free.
+    const json other
+        = sim.request("PUT", "web-1", "/v1/session/create", R"({"Name": "intruder", "TTL": "60s", "NodeChecks": []})")
+              .json();
+    const QString intruder = S(other["ID"]);
+    QVERIFY(!intruder.isEmpty());
+    QCOMPARE(sim.request("PUT", "web-1", "/v1/kv/baton/nodes/web-1/job?acquire=" + intruder,
+                    R"({"job": 999, "instance": "elsewhere"})")
+                 .body.trimmed(),
+        QByteArray("true"));
+    const json done = svc.waitForJob(id, 60000);
+    const json *lost = nodeOf(done, "web-1");
+    const json *kept = nodeOf(done, "web-2");
+    QCOMPARE(S((*lost)["state"]), QStringLiteral("failed"));
+    QVERIFY2(S((*lost)["reason"]).contains("lost the node lock"), (*lost)["reason"].dump().c_str());
+    QCOMPARE(S((*kept)["state"]), QStringLiteral("succeeded"));
     QVERIFY(noStraysWithin(svc, 10000));
 }
 

@@ -54,8 +54,11 @@ QByteArray EventStreamHub::frame(const StoredEvent &e)
 void EventStreamHub::appendToRing(const StoredEvent &e)
 {
     m_ring.push_back(Framed { e.seq, e.jobId, frame(e) });
-    while (int(m_ring.size()) > m_options.ringCapacity)
+    m_ringSize += m_ring.back().frame.size();
+    while (m_ring.size() > 1 && (int(m_ring.size()) > m_options.ringCapacity || m_ringSize > m_options.ringBytes)) {
+        m_ringSize -= m_ring.front().frame.size();
         m_ring.pop_front();
+    }
 }
 
 void EventStreamHub::onCommitted(const QList<StoredEvent> &events)

@@ -28,7 +28,8 @@ class EventStreamHub : public QObject
 public:
     struct Options
     {
-        int ringCapacity = 20000; // frames kept in memory for fast catch-up
+        int ringCapacity = 20000; // frames kept in memory for fast catch-up…
+        qint64 ringBytes = 32 * 1024 * 1024; // …and at most this many bytes of them (log events can be large)
         int heartbeatMs = 15000;
         int maxClients = 1000;
         qint64 highWaterBytes = 512 * 1024; // stop feeding a client while this much is unsent
@@ -75,6 +76,7 @@ private:
         QByteArray frame; // "id: …\ndata: …\n\n", built once and shared by every client
     };
     std::deque<Framed> m_ring;
+    qint64 m_ringSize = 0;
     QHash<HttpConnection *, Client *> m_clients;
     QTimer m_heartbeat;
     QTimer m_poll;

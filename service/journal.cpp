@@ -89,6 +89,16 @@ void Journal::appendLog(qint64 jobId, const QString &node, qint64 offset, const 
 
 void Journal::publish(JobEvent event)
 {
+    if (event.type == JobEvent::Type::NodeLog) {
+        // Log text travels in the event too: bound it with the log chunks while the store cannot be written.
+        const qint64 bytes = event.text.size() * 2;
+        if (m_pendingBytes + bytes > kMaxPendingLogBytes) {
+            if (m_metrics)
+                m_metrics->inc(QStringLiteral("baton_log_bytes_dropped_total"), {}, double(bytes));
+            return;
+        }
+        m_pendingBytes += bytes;
+    }
     if (event.atMs == 0)
         event.atMs = Timestamps::nowMs();
     m_batch.events.append(std::move(event));

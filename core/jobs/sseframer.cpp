@@ -96,16 +96,18 @@ Result<qsizetype> SseFramer::feed(QByteArrayView chunk, QList<SseEvent> &out)
         const char *eol = findEol(p, end);
         if (eol == end) {
             if (m_line.size() + (end - p) > m_limits.maxBufferBytes)
-                return fail(overflow("an unterminated line", m_limits.maxBufferBytes));
+                return fail(overflow("a line", m_limits.maxBufferBytes));
             m_line.append(p, end - p);
             break;
         }
         Result<bool> ok = true;
+        // The same bound for every line, buffered or not, so whether a line is accepted never depends on how the
+        // network happened to cut the stream into reads.
+        if (m_line.size() + (eol - p) > m_limits.maxBufferBytes)
+            return fail(overflow("a line", m_limits.maxBufferBytes));
         if (m_line.isEmpty()) {
             ok = processLine(QByteArrayView(p, eol - p), out);
         } else {
-            if (m_line.size() + (eol - p) > m_limits.maxBufferBytes)
-                return fail(overflow("an unterminated line", m_limits.maxBufferBytes));
             m_line.append(p, eol - p);
             ok = processLine(m_line, out);
             m_line.clear();

@@ -218,6 +218,18 @@ private Q_SLOTS:
         QVERIFY(fed <= 5);
     }
 
+    // Found by fuzz_sse_framer: a long line must be refused whether it arrives in one read or in several.
+    void longLinesAreRefusedWhateverTheChunking()
+    {
+        const QByteArray line = "comment-ish-field: " + QByteArray(300, 'n') + "\n\n";
+        SseFramer whole(SseLimits { 64, 256 });
+        QList<SseEvent> out;
+        QVERIFY(!whole.feed(line, out));
+        SseFramer split(SseLimits { 64, 256 });
+        QVERIFY(split.feed(QByteArrayView(line).first(100), out));
+        QVERIFY(!split.feed(QByteArrayView(line).sliced(100), out));
+    }
+
     void defaultLimitsAreOneAndFourMebibytes()
     {
         SseFramer f;

@@ -106,12 +106,12 @@ void TimelineJobs::applyJob(const Job &job)
         return;
     const bool added = m_jobs.find(job.id) == m_jobs.end();
     TimelineModel *model = ensure(job.id);
-    model->setJob(job); // emits updated → reevaluate
+    model->setJob(job);
     if (added) {
         Q_EMIT jobAdded(job.id);
         enforceLimit();
-        reevaluate();
     }
+    reevaluate();
 }
 
 bool TimelineJobs::applyEvent(const JobEvent &event)
@@ -140,6 +140,8 @@ void TimelineJobs::flush()
 {
     for (auto &[id, e] : m_jobs)
         e->model->flush();
+    if (m_reevaluatePending)
+        reevaluate();
 }
 
 void TimelineJobs::clear()
@@ -188,7 +190,12 @@ void TimelineJobs::enforceLimit()
 void TimelineJobs::onModelUpdated(qint64 jobId)
 {
     Q_EMIT jobUpdated(jobId);
-    reevaluate();
+    // Models flush on their own ticks; ranking every job once per event-loop turn is enough, however many of
+    // them changed in it.
+    if (m_reevaluatePending)
+        return;
+    m_reevaluatePending = true;
+    QMetaObject::invokeMethod(this, &TimelineJobs::reevaluate, Qt::QueuedConnection);
 }
 
 TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 now, const Thresholds &t, qint64 *nextChange)
@@ -278,6 +285,7 @@ TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 n
 
 void TimelineJobs::reevaluate()
 {
+    m_reevaluatePending = false;
     const qint64 now = m_clock();
     qint64 next = 0;
     // Finished jobs whose time is up go first.

@@ -80,7 +80,7 @@ public:
     void applyJob(const Job &job);
     // Routes one event of the stream. Returns whether a model took it.
     bool applyEvent(const JobEvent &event);
-    // Applies every model's queued events now.
+    // Applies every model's queued events now, and the ranking that follows.
     void flush();
     void clear();
 
@@ -126,6 +126,7 @@ private:
     QTimer m_timer;
     qint64 m_nextChange = 0;
     int m_batchIntervalMs = 100;
+    bool m_reevaluatePending = false;
 };
 
 } // namespace Baton

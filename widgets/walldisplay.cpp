@@ -176,16 +176,25 @@ void WallDisplay::onJobAdded(qint64 jobId)
 
 void WallDisplay::onJobRemoved(qint64 jobId)
 {
-    if (WallTile *tile = m_tiles.take(jobId))
+    if (WallTile *tile = m_tiles.take(jobId)) {
+        m_removedTilePaints += tile->paintCount();
         tile->deleteLater();
+    }
     relayout();
 }
 
 void WallDisplay::onJobUpdated(qint64)
 {
-    // The tile repaints itself from its model's signal; the budgets depend on every job's runs.
-    updateBudgets();
-    scheduleTick();
+    // The tile repaints itself from its model's signal; the budgets depend on every job's runs, so they are
+    // recomputed once per event-loop turn however many jobs changed in it.
+    if (m_budgetsPending)
+        return;
+    m_budgetsPending = true;
+    QMetaObject::invokeMethod(this, [this] {
+        m_budgetsPending = false;
+        updateBudgets();
+        scheduleTick();
+    }, Qt::QueuedConnection);
 }
 
 void WallDisplay::setServiceBudgets(const QList<ServiceBudget> &budgets)
@@ -513,7 +522,7 @@ void WallDisplay::keyPressEvent(QKeyEvent *event)
 
 int WallDisplay::tilePaintCount() const
 {
-    int n = 0;
+    int n = m_removedTilePaints;
     for (const WallTile *t : m_tiles)
         n += t->paintCount();
     return n;

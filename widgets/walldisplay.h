@@ -72,6 +72,7 @@ public:
     bool isRotating() const { return m_rotate.isActive(); }
     bool isStaleClockRunning() const { return m_staleClock.isActive(); }
     int repaintCount() const { return m_paints; }
+    // Paints of every tile so far, removed ones included.
     int tilePaintCount() const;
 
 public Q_SLOTS:
@@ -123,6 +124,8 @@ private:
     int m_page = 0;
     int m_pages = 1;
     int m_paints = 0;
+    int m_removedTilePaints = 0;
+    bool m_budgetsPending = false;
     QRect m_tilesArea;
 };
 

@@ -9,13 +9,14 @@ next waiting node being in maintenance (its maintenance call answered), over man
 Both run in the same invocation against one consul-sim datacenter, with one process per node, max_offline 1.
 Prints count, p50, p95, p99 and max for each, and the ratio of the medians. Never fails on time.
 
-    handoff.py [--nodes 4] [--handoffs 200] [--baseline-handoffs 20] [--baseline-delay 5] [--hold 0.05]
+    handoff.py [--nodes 5] [--handoffs 200] [--baseline-handoffs 20] [--baseline-delay 5] [--hold 0.05]
                [--consul-sim PATH]
 """
 
 import argparse
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -69,25 +70,36 @@ def worker(args):
             return ok
 
     client = ConsulClient(args.agent, timeout=10)
-    end = time.monotonic() + args.seconds
-    rounds = 0
-    while time.monotonic() < end and rounds < args.rounds:
-        if args.mode == "blocking":
-            g = TimedGate(client, GateConfig("bench", wait=min(30.0, max(0.1, end - time.monotonic())), job_id="bench"))
-            r = g.enter()
-        else:
-            g = TimedGate(client, GateConfig("bench", wait=0, job_id="bench"))
-            r = g.enter()
-            if r["gate"]["state"] != "entered":
-                time.sleep(args.delay)
-                continue
-        if r["gate"]["state"] != "entered":
-            continue
+
+    def barrier(round_no):
+        """Every node takes one turn per round; the next round starts when all have had theirs. Within a round
+        the nodes still waiting are the ones a freed slot is handed to."""
+        with open(args.barrier, "a") as f:
+            f.write("%d\n" % round_no)
+        while True:
+            with open(args.barrier) as f:
+                if sum(1 for line in f if line.strip() == str(round_no)) >= args.count:
+                    return
+            time.sleep(0.005)
+
+    for round_no in range(args.rounds):
+        barrier(round_no)
+        out.write(json.dumps({"node": args.node, "wait": time.monotonic()}) + "\n")
+        if args.mode != "blocking":
+            # The loops start at random phases, so they do not retry in lockstep (which would make every
+            # hand-off take the whole delay).
+            time.sleep(random.uniform(0, args.delay))
+        while True:
+            if args.mode == "blocking":
+                r = TimedGate(client, GateConfig("bench", wait=30, job_id="bench")).enter()
+            else:
+                r = TimedGate(client, GateConfig("bench", wait=0, job_id="bench")).enter()
+                if r["gate"]["state"] != "entered":
+                    time.sleep(args.delay)
+            if r["gate"]["state"] == "entered":
+                break
         time.sleep(args.hold)
         TimedGate(client, GateConfig("bench", health_timeout=10)).leave()
-        rounds += 1
-        # Step back a moment so that a waiting node, not this one, takes the slot just given back.
-        time.sleep(args.pause)
     return 0
 
 
@@ -95,17 +107,16 @@ def worker(args):
 
 def run_mode(sim, nodes, mode, handoffs, delay, hold, workdir, coll):
     events = os.path.join(workdir, "%s.jsonl" % mode)
-    per_node = handoffs // len(nodes) + 2
-    budget = 600.0 if mode == "blocking" else max(120.0, per_node * len(nodes) * (2 * delay + hold + 1.0))
-    # After giving its slot back a node steps aside for longer than a waiter needs to notice, so the next
-    # entry is a hand-off to a node that was waiting (a retry loop notices only at its next attempt).
-    pause = 0.1 + hold * 2 if mode == "blocking" else delay + 0.5
+    barrier = os.path.join(workdir, "%s.barrier" % mode)
+    # Each round gives len(nodes) - 2 hand-offs to a node that was already waiting (the first entry of a round
+    # follows no release, the last release of a round has nobody left waiting).
+    rounds = -(-handoffs // max(1, len(nodes) - 2)) + 1
     procs = []
     for n in nodes:
         procs.append(subprocess.Popen([sys.executable, __file__, "--worker", "--mode", mode, "--node", n,
-                                       "--agent", sim.agents[n], "--out", events, "--rounds", str(per_node),
-                                       "--seconds", str(budget), "--delay", str(delay), "--hold", str(hold),
-                                       "--pause", str(pause), "--collections", coll]))
+                                       "--agent", sim.agents[n], "--out", events, "--rounds", str(rounds),
+                                       "--delay", str(delay), "--hold", str(hold), "--barrier", barrier,
+                                       "--count", str(len(nodes)), "--collections", coll]))
     for p in procs:
         p.wait()
     stamps = []
@@ -114,13 +125,20 @@ def run_mode(sim, nodes, mode, handoffs, delay, hold, workdir, coll):
             stamps.append(json.loads(line))
     entries = sorted((e["in"], e["node"]) for e in stamps if "in" in e)
     releases = sorted((e["out"], e["node"]) for e in stamps if "out" in e)
+    waits = {}
+    for e in stamps:
+        if "wait" in e:
+            waits.setdefault(e["node"], []).append(e["wait"])
     lat = []
     for t_out, node in releases:
         nxt = next(((t, n) for t, n in entries if t > t_out), None)
         if nxt is None or nxt[1] == node:
             continue  # the last release, or the same node came back first: not a hand-off
-        # Only a hand-off if nobody else entered between this release and the previous one being taken.
-        lat.append(nxt[0] - t_out)
+        # A hand-off only when the next node was already waiting when the slot was given back (not still
+        # stepping aside after its own previous turn).
+        started = max([w for w in waits.get(nxt[1], []) if w < nxt[0]] or [float("inf")])
+        if started < t_out:
+            lat.append(nxt[0] - t_out)
     return lat[:handoffs]
 
 
@@ -132,7 +150,7 @@ def report(name, lat):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--nodes", type=int, default=4)
+    p.add_argument("--nodes", type=int, default=5, help="nodes (processes) competing for one slot, at least 3")
     p.add_argument("--handoffs", type=int, default=200, help="hand-offs to measure with blocking queries")
     p.add_argument("--baseline-handoffs", type=int, default=20)
     p.add_argument("--baseline-delay", type=float, default=5.0,
@@ -142,15 +160,15 @@ def main():
     p.add_argument("--workdir")
     # worker mode (internal)
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    for name in ("mode", "node", "agent", "out", "collections"):
+    for name in ("mode", "node", "agent", "out", "collections", "barrier"):
         p.add_argument("--" + name, help=argparse.SUPPRESS)
-    for name, default in (("rounds", 0), ("seconds", 0.0), ("delay", 0.0), ("pause", 0.1)):
+    for name, default in (("rounds", 0), ("count", 0), ("delay", 0.0)):
         p.add_argument("--" + name, type=type(default), default=default, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
         return worker(args)
-    if args.nodes < 2:
-        p.error("--nodes must be at least 2")
+    if args.nodes < 3:
+        p.error("--nodes must be at least 3")
     if args.consul_sim:
         os.environ["CONSUL_SIM"] = args.consul_sim
     from simfleet import ConsulSim

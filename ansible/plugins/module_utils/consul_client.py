@@ -143,10 +143,12 @@ class ConsulClient:
         if body is not None:
             headers["Content-Type"] = "application/octet-stream"
         conn = self._connection(self.timeout if timeout is None else timeout)
-        if conn_sink is not None:
-            conn_sink(conn)
         try:
             try:
+                if conn_sink is not None:
+                    # Connected first, so that whoever holds the connection can cut it off at any time.
+                    conn.connect()
+                    conn_sink(conn)
                 conn.request(method, url, body=body, headers=headers)
                 resp = conn.getresponse()
                 length = resp.getheader("Content-Length")
@@ -323,19 +325,32 @@ class TokenBucket:
 
 def wait_any(watches, timeout):
     """Runs blocking queries in parallel and returns as soon as one of them answers (or `timeout` seconds
-    pass). `watches` is a list of callables taking (index-free) keyword `conn_sink`; each performs one blocking
-    request. Returns the list of results that arrived ([] on timeout), each (i, value or ConsulError).
+    pass). `watches` is a list of callables taking a `conn_sink` (called with the connected connection before
+    the request is sent); each performs one blocking request. Returns the results that arrived ([] on timeout),
+    each (i, value or ConsulError).
 
-    The others are cut off by shutting their sockets down, so no blocking query lingers on the agent after
-    the gate has moved on."""
+    The others are cut off by shutting their sockets down — also a watch that connects only after the cut —
+    so no blocking query stays parked on the agent after the gate has moved on, and nothing waits for them."""
     done = threading.Event()
     lock = threading.Lock()
     conns = []
     results = []
+    state = {"cut": False}
+
+    def shut(conn):
+        sock = getattr(conn, "sock", None)
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def sink(conn):
         with lock:
             conns.append(conn)
+            cut = state["cut"]
+        if cut:
+            shut(conn)
 
     def run(i, fn):
         try:
@@ -345,32 +360,19 @@ def wait_any(watches, timeout):
         except Exception as e:  # a thread must never die silently with the gate waiting on it
             value = ConsulError("watch failed: %s" % e)
         with lock:
-            results.append((i, value))
+            if not state["cut"]:
+                results.append((i, value))
         done.set()
 
-    threads = []
     for i, fn in enumerate(watches):
         t = threading.Thread(target=run, args=(i, fn), name="baton-watch-%d" % i)
         t.daemon = True
         t.start()
-        threads.append(t)
     done.wait(max(0.0, timeout))
     with lock:
+        state["cut"] = True
         got = list(results)
-    # A watch may still be connecting when we cut the others off, so close again until every thread is gone
-    # (bounded: a thread that will not stop is a daemon and dies with the module).
-    for _ in range(20):
-        with lock:
-            to_close = list(conns)
-        for conn in to_close:
-            sock = getattr(conn, "sock", None)
-            if sock is not None:
-                try:
-                    sock.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-        alive = [t for t in threads if t.is_alive()]
-        if not alive:
-            break
-        alive[0].join(0.05)
+        to_close = list(conns)
+    for conn in to_close:
+        shut(conn)
     return got

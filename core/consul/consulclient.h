@@ -28,6 +28,7 @@ class ConsulRequest;
 // status carries Consul's plain-text message; network failures, timeouts and over-limit bodies have their
 // own kinds. Bodies are capped while they download and decoded through parseJsonBounded.
 //
+// Destroying the client aborts its calls: their callbacks never run (watchers stop, kept sessions are lost).
 // One client per thread: it is not thread-safe. The ACL token goes only into the X-Consul-Token header and
 // is never logged. Blocking reads (QueryOptions::index > 0) get a timeout of wait + wait/16 + grace, so
 // Consul's jitter never looks like a dead server.

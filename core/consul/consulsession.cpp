@@ -12,7 +12,17 @@ ConsulSession::ConsulSession(ConsulClient *client, Consul::SessionSpec spec, Con
     , m_clock(clock ? clock : ConsulClock::system())
     , m_timer(m_clock->createTimer())
     , m_ttlMs(m_spec.ttlMs)
-{ }
+{
+    // The client's calls die with it, silently: without a client nobody renews, so the session is as good as
+    // lost and its owner must hear so.
+    if (client) {
+        connect(client, &QObject::destroyed, this, [this] {
+            m_call = ConsulCall();
+            if (m_state == State::Creating || m_state == State::Active)
+                loseWith(Error::make(Error::Kind::Cancelled, QStringLiteral("the Consul client is gone")));
+        });
+    }
+}
 
 ConsulSession::~ConsulSession()
 {

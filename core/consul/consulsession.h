@@ -48,7 +48,8 @@ public:
 
 Q_SIGNALS:
     void established(const QString &id);
-    void lost(const Baton::Error &reason); // creation failed, expired, invalidated, or unreachable for a TTL
+    // Creation failed, expired, invalidated, unreachable for a TTL, or the client was destroyed.
+    void lost(const Baton::Error &reason);
 
 private:
     void create();

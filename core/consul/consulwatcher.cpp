@@ -43,6 +43,9 @@ ConsulWatcher::ConsulWatcher(
     m_options.minBackoffMs = std::max<qint64>(1, m_options.minBackoffMs);
     m_options.maxBackoffMs = std::max(m_options.minBackoffMs, m_options.maxBackoffMs);
     m_tokens = m_options.burst;
+    // The client's calls die with it, silently: a watcher left waiting for one would never move again.
+    if (client)
+        connect(client, &QObject::destroyed, this, [this] { stop(); });
     m_lastRefillMs = m_clock->nowMs();
 }
 

@@ -58,7 +58,8 @@ struct ConsulWatchOptions
 // from before a stop() are dropped by generation number; and `changed` fires only when the decoded content
 // differs (a digest of the document, not the index: Consul wakes blocking queries without real changes).
 //
-// Use the typed ConsulWatch<T> (below) or the factories in ConsulWatches. Lives in the client's thread.
+// Use the typed ConsulWatch<T> (below) or the factories in ConsulWatches. Lives in the client's thread and
+// stops when the client is destroyed.
 class ConsulWatcher : public QObject
 {
     Q_OBJECT

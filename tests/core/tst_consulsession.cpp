@@ -157,6 +157,19 @@ private Q_SLOTS:
         QVERIFY(lost.first().first().value<Error>().message.contains("whole TTL"));
     }
 
+    void clientGoingAwayIsLost()
+    {
+        ConsulSession session(m_client.get(), spec(), &m_clock);
+        QSignalSpy lost(&session, &ConsulSession::lost);
+        session.start();
+        QVERIFY(settle(1000));
+        m_client.reset();
+        QCOMPARE(lost.count(), 1);
+        QCOMPARE(lost.first().first().value<Error>().kind, Error::Kind::Cancelled);
+        QCOMPARE(session.state(), ConsulSession::State::Lost);
+        m_clock.advance(60000); // no timer left that would touch the dead client
+    }
+
     void creationFailureIsLost()
     {
         m_server->setHandler(

@@ -381,6 +381,22 @@ private Q_SLOTS:
         QCOMPARE(indexesSent(rig.server.requests()).last(), QByteArray("11")); // resumed blocking where it was
     }
 
+    void stopsWhenTheClientGoes()
+    {
+        Rig rig;
+        QVERIFY(rig.init());
+        rig.server.setContent(10, "[]");
+        std::unique_ptr<ConsulWatch<QList<Consul::Node>>> w(
+            ConsulWatches::catalogNodes(rig.client.get(), rig.options()));
+        w->start();
+        QVERIFY(rig.runFor(w.get(), 1000));
+        QCOMPARE(w->state(), ConsulWatcher::State::Fetching);
+        rig.client.reset();
+        QCOMPARE(w->state(), ConsulWatcher::State::Stopped);
+        QVERIFY(!w->isRunning());
+        QTRY_COMPARE(rig.server.heldCount(), 0);
+    }
+
     void slotMayDeleteTheWatcher()
     {
         Rig rig;

@@ -64,6 +64,32 @@ def rfc3339_ms(epoch_seconds):
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (dt.microsecond // 1000)
 
 
+_GO_UNITS = {"ns": 1e-9, "us": 1e-6, "\u00b5s": 1e-6, "\u03bcs": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+_GO_DURATION_RE = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)")
+
+
+def parse_go_duration(text):
+    """Seconds of a Go duration ("10s", "1m30s", "250ms", "0"), or None when it is not one. Consul renders
+    check intervals and timeouts this way."""
+    if not isinstance(text, str):
+        return None
+    t = text.strip()
+    if t in ("0", "+0", "-0"):
+        return 0.0
+    if not t or t[0] == "-":
+        return None
+    if t[0] == "+":
+        t = t[1:]
+    pos, total = 0, 0.0
+    while pos < len(t):
+        m = _GO_DURATION_RE.match(t, pos)
+        if not m:
+            return None
+        total += float(m.group(1)) * _GO_UNITS[m.group(2)]
+        pos = m.end()
+    return total if pos else None
+
+
 # --------------------------------------------------------------------------------------------------------------
 # max_offline
 
@@ -593,6 +619,16 @@ class HealthView:
             for c in self.node_checks(node)
             if is_maintenance_check(c.get("CheckID", ""))
         )
+
+    def check_interval(self, node):
+        """The longest run interval among the checks of the node's instance(s) (HTTP, TCP, script, … checks;
+        TTL checks and maintenance have none), in seconds; 0 when there is none."""
+        longest = 0.0
+        for c in self.node_checks(node):
+            v = parse_go_duration(c.get("Interval") or "")
+            if v:
+                longest = max(longest, v)
+        return longest
 
     def healthy(self, node):
         """(True, None) when every check of the node's instance(s), node-level ones included, passes."""

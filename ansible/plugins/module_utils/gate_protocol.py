@@ -38,12 +38,13 @@ from ansible_collections.baton.gate.plugins.module_utils.gate_core import (
 # the attempt's deadline says (confirming or undoing an entry).
 _STEP_RETRY_SECONDS = 15.0
 _MAX_CAS_TRIES = 50
+AUTO_SETTLE_MAX = 120.0
 
 
 class GateConfig:
     def __init__(self, service, node=None, prefix="baton/", job_id="", operator="", reason="",
                  maintenance="service", service_ids=None, wait=30.0, health_timeout=300.0, check_mode=False,
-                 report_after=0.0, health_settle=0.0):
+                 report_after=0.0, health_settle=None):
         if not valid_name(service):
             raise GateError("service %r is not a valid Consul service name for Baton (letters, digits, '.', '_', "
                             "'-'; no slashes)" % (service,))
@@ -64,8 +65,9 @@ class GateConfig:
         # An attempt that has waited this long answers `waiting` as soon as its reason changes, so the reason a
         # console shows stays current without many short attempts (each attempt is a new module process).
         self.report_after = max(0.0, float(report_after))
-        # `left` gives the slot back only once the node's checks have passed for this long (see _wait_healthy).
-        self.health_settle = max(0.0, float(health_settle))
+        # `left` gives the slot back only once the node's checks have passed for this long (see _wait_healthy);
+        # None = "auto": the longest run interval of the node's checks, at most AUTO_SETTLE_MAX.
+        self.health_settle = None if health_settle is None else max(0.0, float(health_settle))
         self.check_mode = bool(check_mode)
 
 
@@ -477,7 +479,8 @@ class Gate:
         Why a settle time: Consul keeps running a service's checks during maintenance, but a check only reports
         again at its next interval. Right after a restart a check may still show the "passing" it had before;
         giving the slot back on that would let the next node out while this one is in fact down. Watching the
-        checks for at least one check interval catches it."""
+        checks for one check interval catches it, so "auto" (None) settles for the longest interval of the
+        node's checks (TTL checks have none: the application reports them itself)."""
         bucket = TokenBucket(capacity=10, per_second=10.0, clock=self.clock, sleep=self.sleep)
         settle = self.cfg.health_settle
         st = None
@@ -490,6 +493,9 @@ class Gate:
                 ok, why = st.health.healthy(self.node)
                 now = self.clock()
                 if ok:
+                    if settle is None:
+                        settle = min(st.health.check_interval(self.node), AUTO_SETTLE_MAX)
+                        self._log("settle time %.1fs (the longest check interval)" % settle)
                     if healthy_since is None:
                         healthy_since = now
                     if now - healthy_since >= settle:
@@ -505,10 +511,10 @@ class Gate:
             remaining = deadline - now
             if remaining <= 0:
                 if healthy_since is not None:
-                    why = "passing for only %.1fs of the %gs settle time" % (now - healthy_since, settle)
+                    why = "passing for only %.1fs of the %gs settle time" % (now - healthy_since, settle or 0)
                 return False, why, st
             if healthy_since is not None:
-                remaining = min(remaining, healthy_since + settle - now)
+                remaining = min(remaining, healthy_since + (settle or 0) - now)
             if st is None:
                 self.sleep(min(remaining, 1.0))
             else:

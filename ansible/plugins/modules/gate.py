@@ -99,11 +99,12 @@ options:
     default: 30
   health_settle:
     description:
-      - For C(left), how long the node's checks must keep passing before the slot is given back. A check reports
-        again only at its next interval, so right after a restart it may still show the result it had before;
-        set this to at least the checks' interval.
-    type: float
-    default: 0
+      - For C(left), how long (seconds) the node's checks must keep passing before the slot is given back. A
+        check reports again only at its next interval, so right after a restart it may still show the result
+        it had before.
+      - C(auto) uses the longest interval of the node's checks (at most 120 s; 0 when it has only TTL checks).
+    type: raw
+    default: auto
   report_after:
     description:
       - For C(entered), once an attempt has waited this many seconds it answers C(waiting) as soon as the reason
@@ -239,19 +240,28 @@ def main():
             wait=dict(type="float", default=30.0),
             health_timeout=dict(type="float", default=300.0),
             report_after=dict(type="float", default=0.0),
-            health_settle=dict(type="float", default=0.0),
+            health_settle=dict(type="raw", default="auto"),
             jitter=dict(type="float", default=0.0),
             request_timeout=dict(type="float", default=10.0),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    for name in ("wait", "health_timeout", "jitter", "request_timeout", "report_after",
-                 "health_settle"):
+    for name in ("wait", "health_timeout", "jitter", "request_timeout", "report_after"):
         if p[name] < 0:
             module.fail_json(msg="%s must not be negative" % name)
     if p["request_timeout"] <= 0:
         module.fail_json(msg="request_timeout must be positive")
+    settle = p["health_settle"]
+    if isinstance(settle, str) and settle.strip().lower() == "auto":
+        settle = None
+    else:
+        try:
+            settle = float(settle)
+            if settle < 0 or settle != settle:
+                raise ValueError
+        except (TypeError, ValueError):
+            module.fail_json(msg="health_settle must be 'auto' or a number of seconds, not %r" % (p["health_settle"],))
 
     verify = p["validate_certs"]
     if verify is None:
@@ -280,7 +290,7 @@ def main():
             health_timeout=p["health_timeout"],
             check_mode=module.check_mode,
             report_after=p["report_after"],
-            health_settle=p["health_settle"],
+            health_settle=settle,
         )
     except (ConsulError, GateError) as e:
         module.fail_json(msg=str(e))

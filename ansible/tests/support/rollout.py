@@ -24,9 +24,7 @@ class Run:
         if not os.path.exists(inv):
             fleet.inventory(inv)
         ev = {"baton_job_id": "1", "baton_operator": "tester", "baton_service": fleet.service,
-              "baton_node": node, "baton_consul_http_addr": fleet.agents[node], "baton_jitter": 0.2,
-              # the fleet's HTTP checks run every 200 ms: half a second of passing is several fresh results
-              "baton_health_settle": 0.5}
+              "baton_node": node, "baton_consul_http_addr": fleet.agents[node], "baton_jitter": 0.2}
         ev.update(extra_vars or {})
         playbook_path = playbook if os.path.isabs(playbook) else os.path.join(PLAYBOOKS, playbook)
         args = [ANSIBLE_PLAYBOOK, "-i", inv, "--limit", node, playbook_path, "-e", json.dumps(ev)]

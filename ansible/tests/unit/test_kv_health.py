@@ -208,3 +208,26 @@ def test_names_and_prefixes():
 def test_rfc3339_ms():
     assert rfc3339_ms(0) == "1970-01-01T00:00:00.000Z"
     assert rfc3339_ms(1.2345) == "1970-01-01T00:00:01.234Z"
+
+
+@pytest.mark.parametrize("text,seconds", [("10s", 10.0), ("1m30s", 90.0), ("250ms", 0.25), ("1.5h", 5400.0),
+                                          ("0", 0.0), ("2us", 2e-6), ("300\u00b5s", 3e-4), ("1h2m3s4ms", 3723.004)])
+def test_go_durations(text, seconds):
+    from ansible_collections.baton.gate.plugins.module_utils.gate_core import parse_go_duration
+    assert abs(parse_go_duration(text) - seconds) < 1e-9
+
+
+@pytest.mark.parametrize("text", ["", "10", "s", "-1s", "1d", "1 s", None, 5, "1s2"])
+def test_not_go_durations(text):
+    from ansible_collections.baton.gate.plugins.module_utils.gate_core import parse_go_duration
+    assert parse_go_duration(text) is None
+
+
+def test_check_interval_is_the_longest_of_the_node():
+    body = [_inst("a", {"CheckID": "serfHealth", "Status": "passing", "Interval": ""},
+                  {"CheckID": "http", "Status": "passing", "Interval": "10s"},
+                  {"CheckID": "tcp", "Status": "passing", "Interval": "1m"}),
+            _inst("b", {"CheckID": "ttl", "Status": "passing", "Interval": ""})]
+    view = HealthView(parse_health_service(body))
+    assert view.check_interval("a") == 60.0
+    assert view.check_interval("b") == 0.0

@@ -419,3 +419,20 @@ def test_left_hands_on_after_the_settle_time(dc):
     r = gate(dc, "web-1", health_timeout=30, health_settle=10).leave()
     assert "failed" not in r and dc.slot_nodes() == []
     assert dc.clock() - started >= 10
+
+
+def test_auto_settle_waits_one_check_interval(dc):
+    dc.nodes["web-1"]["checks"]["service:web"]["Interval"] = "15s"
+    gate(dc, "web-1").enter()
+    started = dc.clock()
+    r = gate(dc, "web-1", health_timeout=60).leave()  # health_settle defaults to auto
+    assert "failed" not in r and dc.slot_nodes() == []
+    assert 15 <= dc.clock() - started < 16
+    assert any("settle time 15.0s" in line for line in r["trace"])
+
+
+def test_auto_settle_without_interval_checks_is_immediate(dc):
+    gate(dc, "web-1").enter()
+    started = dc.clock()
+    gate(dc, "web-1", health_timeout=60).leave()
+    assert dc.clock() - started < 1

@@ -216,8 +216,13 @@ void ConsulWatcher::onOutcome(quint64 generation, const Outcome &o, std::shared_
         const quint64 index = std::max<quint64>(o.meta.index, 1);
         if (m_index > 0 && index < m_index) {
             // Snapshot restore, reaped tombstones, a restarted server: one plain fetch, then block again.
-            qCInfo(lcConsul).noquote() << "index of" << QString::fromUtf8(m_target.path) << "went backwards from"
-                                       << m_index << "to" << index << "; resetting";
+            // Logged once per watcher at info level: a server that always does this would flood the log.
+            if (m_resetCount == 0)
+                qCInfo(lcConsul).noquote() << "index of" << QString::fromUtf8(m_target.path) << "went backwards from"
+                                           << m_index << "to" << index << "; resetting";
+            else
+                qCDebug(lcConsul).noquote() << "index of" << QString::fromUtf8(m_target.path) << "went backwards from"
+                                            << m_index << "to" << index << "; resetting";
             m_index = 0;
             ++m_resetCount;
         } else {
@@ -237,6 +242,9 @@ void ConsulWatcher::onOutcome(quint64 generation, const Outcome &o, std::shared_
         m_bodySize = o.bodySize;
         m_bodyStatus = o.status;
     }
+    if (m_consecutiveErrors > 0)
+        qCInfo(lcConsul).noquote() << "watch of" << QString::fromUtf8(m_target.path) << "recovered after"
+                                   << m_consecutiveErrors << "failed request(s)";
     m_consecutiveErrors = 0;
     m_lastError.reset();
     if (o.changed) {
@@ -256,8 +264,12 @@ void ConsulWatcher::onFailure(const Error &error)
 {
     ++m_consecutiveErrors;
     m_lastError = error;
-    qCInfo(lcConsul).noquote() << "watch of" << QString::fromUtf8(m_target.path) << "failed" << m_consecutiveErrors
-                               << "time(s):" << error.toString();
+    // The first failure of a streak is news; the retries that follow are not (the back-off caps them anyway).
+    if (m_consecutiveErrors == 1)
+        qCInfo(lcConsul).noquote() << "watch of" << QString::fromUtf8(m_target.path) << "failed:" << error.toString();
+    else
+        qCDebug(lcConsul).noquote() << "watch of" << QString::fromUtf8(m_target.path) << "failed" << m_consecutiveErrors
+                                    << "times in a row:" << error.toString();
     const QPointer<ConsulWatcher> self(this);
     const quint64 generation = m_generation;
     Q_EMIT errorOccurred(error);

@@ -1,5 +1,6 @@
 #include "app/consoleextensions.h"
 #include "app/consolesession.h"
+#include "app/wallextension.h"
 #include "models/noderunmodel.h"
 #include "models/timelinemodel.h"
 #include "widgets/timelineview.h"
@@ -52,8 +53,7 @@ void registerBuiltInExtensions()
         return;
     done = true;
     addJobDetailTab(QStringLiteral("Timeline"), &createTimelineTab);
-    // The wall display (issue 6) registers here with setWallFactory() once it exists; until then wall mode says
-    // that it is not available.
+    setWallFactory(&createWallPage);
 }
 
 } // namespace Baton::ConsoleExtensions

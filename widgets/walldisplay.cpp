@@ -377,6 +377,11 @@ void WallDisplay::previousPage()
 
 void WallDisplay::setConnection(Connection state, qint64 lastUpdateMs, const QString &detail)
 {
+    // The time of the last update only shows while stale: a live stream reporting each batch costs nothing.
+    if (state == m_connection && detail == m_connectionDetail && !isStale()) {
+        m_lastUpdateMs = lastUpdateMs;
+        return;
+    }
     const bool wasStale = isStale();
     m_connection = state;
     m_lastUpdateMs = lastUpdateMs;

@@ -403,9 +403,10 @@ class Gate:
                 mine = st.slots.sessions_of(node)
                 if mine:
                     sid = mine[0]
-                    if pending and pending != sid:
-                        self._drop_session(pending)
-                        pending = None
+                    if pending:
+                        if pending != sid:
+                            self._drop_session(pending)
+                        pending = None  # a holder now (a CAS whose answer was lost): _commit owns it
                     if self.in_maintenance(st):
                         entered = True
                         return self.result("entered", st, changed=False, session=sid,
@@ -443,9 +444,12 @@ class Gate:
                     except ConsulError as e:
                         if not e.transient:
                             raise
-                        # The CAS may or may not have landed; the next reading tells (a held slot resumes).
+                        # The CAS may or may not have landed; the next reading tells (a held slot resumes). The
+                        # session is not reused: if it was destroyed under us every acquire would fail; if it
+                        # is not a holder, the next _new_session destroys it as an orphan.
                         note = "Consul failed while taking a slot (%s)" % e
                         self._log(note)
+                        pending = None
                         if self.clock() >= deadline:
                             return self.result("waiting", None, reason=note)
                         continue

@@ -436,3 +436,22 @@ def test_auto_settle_without_interval_checks_is_immediate(dc):
     started = dc.clock()
     gate(dc, "web-1", health_timeout=60).leave()
     assert dc.clock() - started < 1
+
+
+def test_a_session_destroyed_under_a_taking_gate_is_replaced(dc):
+    # An operator's released destroys the gate's fresh session between its creation and its acquire: the
+    # acquire answers 500 (invalid session); the gate starts over with a new session instead of retrying the
+    # dead one until its deadline.
+    g = gate(dc, "web-1", wait=5)
+    real_put = g.client.kv_put
+
+    def destroy_first(key, value, **kw):
+        if kw.get("acquire") and not getattr(destroy_first, "done", False):
+            destroy_first.done = True
+            dc.kill_session(kw["acquire"])
+        return real_put(key, value, **kw)
+
+    g.client.kv_put = destroy_first
+    r = g.enter()
+    assert r["gate"]["state"] == "entered"
+    assert len(dc.sessions) == 1 and dc.slot_nodes() == ["web-1"]

@@ -4,9 +4,11 @@
 #include "app/mainwindow.h"
 #include "app/profilestore.h"
 #include "app/tokenstore.h"
+#include "models/joblistmodel.h"
 #include "models/servicebudgetmodel.h"
 #include "widgets/launchdialog.h"
 #include "widgets/maxofflineeditor.h"
+#include "widgets/jobtableview.h"
 #include "widgets/servicesview.h"
 
 #include <cstdio>
@@ -118,23 +120,37 @@ int main(int argc, char *argv[])
     if (!options->screenshotPath.isEmpty()) {
         const QString view = options->screenshotView;
         const QString path = options->screenshotPath;
-        // Open the requested view half way, so the data it shows had time to load.
+        // Open the requested view half way, so the data it shows had time to load. The busiest service and the
+        // newest job make the most telling picture.
         QTimer::singleShot(options->screenshotAfterMs / 2, &window, [&window, &session, view] {
+            QString service;
+            int waiting = -1;
+            for (const QString &name : session.services()->serviceNames()) {
+                const ServiceStatus *s = session.services()->service(name);
+                const int w = int(s->waiting.size()) * 1000 + s->instances;
+                if (w > waiting) {
+                    waiting = w;
+                    service = name;
+                }
+            }
+            if (!service.isEmpty())
+                window.servicesView()->selectService(service);
+            if (session.jobs()->rowCount() > 0)
+                window.jobTable()->selectJob(session.jobs()->jobIdAt(0));
             if (view == u"services" || view == u"max-offline")
                 window.showPage(MainWindow::Page::Services);
             else if (view == u"health")
                 window.showPage(MainWindow::Page::Health);
             else if (view == u"wall")
                 window.setViewMode(MainWindow::ViewMode::Wall);
-            else if (view == u"main")
+            else
                 window.showPage(MainWindow::Page::Jobs);
             if (view == u"launch")
                 window.openLaunchDialog();
-            if (view == u"max-offline") {
-                const QStringList services = session.services()->serviceNames();
-                if (!services.isEmpty()) {
-                    window.servicesView()->selectService(services.first());
-                    window.openMaxOfflineEditor(services.first());
+            if (view == u"max-offline" && !service.isEmpty()) {
+                if (MaxOfflineEditor *editor = window.openMaxOfflineEditor(service)) {
+                    const ServiceBudget &b = editor->base().budget;
+                    editor->setCandidate(MaxOffline::count(std::max(1, b.limit() + 1)));
                 }
             }
         });

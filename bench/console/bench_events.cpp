@@ -4,7 +4,9 @@
 //   - events lost and duplicated (the stream's sequence accounting, checked against what was published);
 //   - event-to-screen latency: from the event's creation to the end of the first paint after the model signalled
 //     it (p50/p95/p99/max);
-//   - UI stalls: how late a 10 ms timer on the UI thread fired (max, p99);
+//   - UI stalls: how late a 10 ms timer on the UI thread fired (max, p99), and the same for an idle baseline
+//     measured first in the same run (what the machine's scheduling alone costs: on a shared 2-core machine
+//     other processes preempt the UI thread too);
 //   - RSS at the start and at the end, CPU time used.
 //
 //   bench_console_events [--seconds N] [--rate EVENTS_PER_S] [--short]
@@ -23,6 +25,7 @@
 
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QThread>
 #include <QTimer>
 
@@ -195,11 +198,14 @@ class MeasuredTable : public JobTableView
 {
 public:
     using JobTableView::JobTableView;
+    std::function<void()> paintStarted;
     std::function<void()> afterPaint;
 
 protected:
     bool viewportEvent(QEvent *event) override
     {
+        if (event->type() == QEvent::Paint && paintStarted)
+            paintStarted();
         const bool r = JobTableView::viewportEvent(event);
         if (event->type() == QEvent::Paint && afterPaint)
             afterPaint();
@@ -222,14 +228,17 @@ int main(int argc, char *argv[])
     QApplication app(argc, argv);
     double rate = 2000;
     qint64 seconds = 600;
+    qint64 baselineSeconds = 20;
     const QStringList args = app.arguments();
     for (qsizetype i = 1; i < args.size(); ++i) {
         if (args[i] == u"--rate" && i + 1 < args.size())
             rate = args[++i].toDouble();
         else if (args[i] == u"--seconds" && i + 1 < args.size())
             seconds = args[++i].toLongLong();
-        else if (args[i] == u"--short")
+        else if (args[i] == u"--short") {
             seconds = 10;
+            baselineSeconds = 5;
+        }
         else if (args[i] == u"--help") {
             std::printf("usage: bench_console_events [--seconds N] [--rate EVENTS_PER_S] [--short]\n");
             return 0;
@@ -263,8 +272,14 @@ int main(int argc, char *argv[])
     latencies.reserve(std::size_t(rate * double(seconds)) + 1000);
     quint64 applied = 0;
     quint64 paints = 0;
+    // Where the UI thread's time goes, per piece of work: the longest single one of each kind.
+    double maxApplyMs = 0;
+    double maxPaintMs = 0;
+    QElapsedTimer work;
     QObject::connect(&stream, &EventStream::eventsReceived, &model, [&](const QList<JobEvent> &events) {
+        work.start();
         model.applyEvents(events);
+        maxApplyMs = std::max(maxApplyMs, double(work.nsecsElapsed()) / 1e6);
         applied += quint64(events.size());
         for (const JobEvent &e : events)
             received.push_back(e.atMs);
@@ -273,7 +288,9 @@ int main(int argc, char *argv[])
         awaitingPaint.insert(awaitingPaint.end(), received.begin(), received.end());
         received.clear();
     });
+    view.paintStarted = [&] { work.start(); };
     view.afterPaint = [&] {
+        maxPaintMs = std::max(maxPaintMs, double(work.nsecsElapsed()) / 1e6);
         ++paints;
         if (awaitingPaint.empty())
             return;
@@ -283,9 +300,12 @@ int main(int argc, char *argv[])
         awaitingPaint.clear();
     };
 
-    // UI stalls: a 10 ms timer that should fire every 10 ms.
+    // UI stalls: a 10 ms timer that should fire every 10 ms. The first phase runs without events (the baseline).
     std::vector<double> lateness;
+    std::vector<double> idleLateness;
+    bool loaded = false;
     double worstStall = 0;
+    double worstIdleStall = 0;
     QElapsedTimer stallClock;
     QTimer stallTimer;
     stallTimer.setTimerType(Qt::PreciseTimer);
@@ -293,8 +313,13 @@ int main(int argc, char *argv[])
         const double gap = double(stallClock.nsecsElapsed()) / 1e6;
         stallClock.start();
         const double late = std::max(0.0, gap - 10.0);
-        lateness.push_back(late);
-        worstStall = std::max(worstStall, late);
+        if (loaded) {
+            lateness.push_back(late);
+            worstStall = std::max(worstStall, late);
+        } else {
+            idleLateness.push_back(late);
+            worstIdleStall = std::max(worstIdleStall, late);
+        }
     });
 
     double rssStart = 0;
@@ -316,12 +341,15 @@ int main(int argc, char *argv[])
             if (once)
                 return;
             once = true;
-            rssStart = BenchUtil::rssMiB();
-            cpuStart = cpuSeconds();
-            wall.start();
             stallClock.start();
             stallTimer.start(10);
-            QMetaObject::invokeMethod(source, "go", Qt::QueuedConnection);
+            QTimer::singleShot(int(baselineSeconds * 1000), &app, [&] {
+                loaded = true;
+                rssStart = BenchUtil::rssMiB();
+                cpuStart = cpuSeconds();
+                wall.start();
+                QMetaObject::invokeMethod(source, "go", Qt::QueuedConnection);
+            });
         });
         stream.start();
     });
@@ -361,8 +389,16 @@ int main(int argc, char *argv[])
                 BenchUtil::percentile(latencies, 50), BenchUtil::percentile(latencies, 95),
                 BenchUtil::percentile(latencies, 99), BenchUtil::percentile(latencies, 100), latencies.size(),
                 static_cast<unsigned long long>(paints));
-    std::printf("  UI thread: longest stall %.1f ms, timer lateness p99 %.1f ms\n", worstStall,
+    std::printf("  longest single piece of UI work: applying one network read %.1f ms, one paint %.1f ms\n", maxApplyMs,
+                maxPaintMs);
+    std::printf("  UI thread under load: longest stall %.1f ms, timer lateness p99 %.1f ms\n", worstStall,
                 BenchUtil::percentile(lateness, 99));
+    std::printf("  UI thread idle baseline (%lld s, same run): longest stall %.1f ms, timer lateness p99 %.1f ms\n",
+                static_cast<long long>(baselineSeconds), worstIdleStall, BenchUtil::percentile(idleLateness, 99));
+    double load1 = -1;
+    if (QFile f(QStringLiteral("/proc/loadavg")); f.open(QIODevice::ReadOnly))
+        load1 = f.readAll().split(' ').value(0).toDouble();
+    std::printf("  machine load average at the end: %.2f\n", load1);
     std::printf("  jobs in the list %d; RSS %.1f MiB at start, %.1f MiB at the end; CPU %.1f s in %.1f s (%.0f%% of one core)\n",
                 model.totalJobs(), rssStart, BenchUtil::rssMiB(), cpu, wallS, wallS > 0 ? 100.0 * cpu / wallS : 0.0);
     return 0;

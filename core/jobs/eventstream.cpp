@@ -139,6 +139,7 @@ void EventStream::connectNow()
     m_framer.reset();
     m_abortReason.clear();
     m_headersOk = false;
+    m_drainScheduled = false;
     m_deliveredOnThisConnection = false;
 
     QUrl url = m_options.baseUrl;
@@ -237,7 +238,20 @@ void EventStream::onReadyRead()
         return;
     m_watchdog->start(m_options.livenessTimeoutMs);
     m_lastByte.start();
-    const QByteArray chunk = m_reply->readAll();
+    // At most this much per turn of the event loop: after a stall (or a burst) the socket may hold seconds of
+    // events, and parsing them all at once would stall the UI thread in turn. The rest is read on the next turn,
+    // after paints and timers had their chance.
+    constexpr qint64 kMaxReadPerTurn = 64 * 1024;
+    const QByteArray chunk = m_reply->read(kMaxReadPerTurn);
+    if (m_reply->bytesAvailable() > 0 && !m_drainScheduled) {
+        m_drainScheduled = true;
+        const quint64 generation = m_generation;
+        QTimer::singleShot(0, this, [this, generation] {
+            m_drainScheduled = false;
+            if (generation == m_generation && m_reply && m_reply->bytesAvailable() > 0)
+                onReadyRead();
+        });
+    }
     m_stats.bytes += quint64(chunk.size());
     QList<SseEvent> sse;
     const Result<qsizetype> framed = m_framer.feed(chunk, sse);

@@ -132,6 +132,7 @@ private:
     quint64 m_lastSeq = 0;
     bool m_deliveredOnThisConnection = false;
     bool m_headersOk = false;
+    bool m_drainScheduled = false;
     QString m_abortReason;
     Stats m_stats;
     Error m_lastError;

@@ -1,4 +1,5 @@
 #include "app/consoleextensions.h"
+#include "app/capacityextension.h"
 #include "app/consolesession.h"
 #include "app/wallextension.h"
 #include "models/noderunmodel.h"
@@ -53,6 +54,7 @@ void registerBuiltInExtensions()
         return;
     done = true;
     addJobDetailTab(QStringLiteral("Timeline"), &createTimelineTab);
+    addJobDetailTab(QStringLiteral("Capacity"), &createCapacityTab);
     setWallFactory(&createWallPage);
 }
 

@@ -199,8 +199,7 @@ class Parser
 {
 public:
     Parser(const std::string &text, const BexprFilter::Schema &schema)
-        : m_text(text)
-        , m_schema(schema)
+        : m_schema(schema)
         , m_tokens(Lexer(text).run())
     { }
 
@@ -481,7 +480,6 @@ private:
         }
     }
 
-    const std::string &m_text;
     const BexprFilter::Schema &m_schema;
     std::vector<Token> m_tokens;
     std::size_t m_pos = 0;

@@ -2,6 +2,7 @@
 
 #include "models/timelinecoordinates.h"
 #include "models/timelinemodel.h"
+#include "models/timelinesummary.h"
 
 #include <algorithm>
 #include <cmath>
@@ -163,6 +164,7 @@ void TimelinePainter::setSelectedLane(int lane)
 
 void TimelinePainter::invalidate()
 {
+    m_summaries.clear();
     m_rasterKey = 0;
     m_layoutValid = false;
     m_rows.clear();
@@ -270,7 +272,24 @@ const TimelinePainter::RowGeometry &TimelinePainter::rowGeometry(int index) cons
         if (m_options.showTasks && row.height >= 16)
             Timeline::taskRuns(*m_model, row.firstLane, window, g.tasks);
     } else {
-        Timeline::aggregateRuns(*m_model, row.firstLane, row.laneCount, window, g.runs, m_scratch);
+        // Aggregated rows read a bucket summary of their lanes when one fits this scale (see Summary): a pan or
+        // a follow step then costs a pass over the pixels instead of over every span of every lane.
+        const int level = Timeline::Summary::levelFor(Timeline::msPerPixel(m_rangeStart, m_rangeEnd, width));
+        if (level >= 0) {
+            if (m_summaries.size() != m_rows.size() || m_summarySerial != m_layoutSerial) {
+                m_summaries.assign(m_rows.size(), Timeline::Summary());
+                m_summarySerial = m_layoutSerial;
+            }
+            Timeline::Summary &sum = m_summaries[std::size_t(index)];
+            if (!sum.isValidFor(key, level, m_rangeStart, m_rangeEnd)) {
+                const qint64 length = m_rangeEnd - m_rangeStart;
+                sum.build(*m_model, row.firstLane, row.laneCount, level, m_rangeStart - length, m_rangeEnd + length, key);
+                ++m_buildStats.summariesBuilt;
+            }
+            sum.runs(*m_model, row.firstLane, row.laneCount, window, g.runs, m_scratch);
+        } else {
+            Timeline::aggregateRuns(*m_model, row.firstLane, row.laneCount, window, g.runs, m_scratch);
+        }
     }
     g.tail = Timeline::openTailStyle(*m_model, row.firstLane, row.laneCount);
     return g;
@@ -426,6 +445,7 @@ void TimelinePainter::paint(QPainter &p, const QRect &exposed)
     }
     p.restore();
     m_stats.rowsBuilt = m_buildStats.rowsBuilt;
+    m_stats.summariesBuilt = m_buildStats.summariesBuilt;
     qCDebug(lcTimelineFrameTime).nospace() << "timeline frame " << double(timer.nsecsElapsed()) / 1e6 << " ms, "
                                            << m_stats.rowsPainted << " rows, " << m_stats.rowsBuilt << " rebuilt, "
                                            << m_stats.rects << " rects";

@@ -2,6 +2,7 @@
 
 #include "models/timelinelod.h"
 #include "models/timelinerowlayout.h"
+#include "models/timelinesummary.h"
 #include "widgets/theme.h"
 
 #include <array>
@@ -81,6 +82,7 @@ public:
     {
         int rowsPainted = 0;
         int rowsBuilt = 0; // rows whose geometry was (re)computed
+        int summariesBuilt = 0; // aggregated rows whose bucket summary was (re)built
         int rects = 0;
     };
 
@@ -212,6 +214,8 @@ private:
     mutable quint64 m_cacheLayoutSerial = 0;
     mutable quint64 m_layoutSerial = 0;
     mutable std::vector<quint8> m_scratch;
+    mutable std::vector<Timeline::Summary> m_summaries; // per row, aggregated rows only
+    mutable quint64 m_summarySerial = 0;
     mutable FrameStats m_buildStats;
     FrameStats m_stats;
     // Raster path: bars are written straight into scanlines of this image (one line built per row, then

@@ -196,6 +196,44 @@ private Q_SLOTS:
         QVERIFY(tp.lastFrame().rowsPainted <= 200);
     }
 
+    void aggregatedRowsPanWithoutRevisitingSpans()
+    {
+        TimelineModel m;
+        m.setJob(TimelineFixtures::denseJob(3000, 200, T0, 1000));
+        TimelinePainter tp;
+        TimelinePainter::Options o = options();
+        o.fit = true;
+        tp.setOptions(o);
+        tp.setModel(&m);
+        tp.setSize(QSize(1100, 400));
+        tp.setRange(T0, T0 + 200'000);
+        tp.setNow(T0 + 200'000);
+        render(tp);
+        const int rows = tp.lastFrame().rowsBuilt;
+        QVERIFY(rows > 100);
+        QCOMPARE(tp.lastFrame().summariesBuilt, rows);
+        // A small pan (a follow step): every row's runs are rebuilt from its summary, no summary is.
+        tp.setRange(T0 + 3'000, T0 + 203'000);
+        render(tp);
+        QCOMPARE(tp.lastFrame().rowsBuilt, rows);
+        QCOMPARE(tp.lastFrame().summariesBuilt, 0);
+        // A lane changes: only its row's summary is rebuilt.
+        JobEvent e;
+        e.type = JobEvent::Type::NodeState;
+        e.jobId = 7;
+        e.node = m.lane(5).node;
+        e.nodeState = NodeRunState::Failed;
+        e.atMs = T0 + 199'000;
+        m.applyEvent(e);
+        m.flush();
+        render(tp);
+        QCOMPARE(tp.lastFrame().summariesBuilt, 1);
+        // Zooming out a level rebuilds them.
+        tp.setRange(T0, T0 + 400'000);
+        render(tp);
+        QCOMPARE(tp.lastFrame().summariesBuilt, rows);
+    }
+
     void scrolledRows()
     {
         TimelineModel m;

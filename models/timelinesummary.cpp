@@ -94,17 +94,20 @@ void Summary::runs(const TimelineModel &model, int firstLane, int laneCount, con
     quint8 *px = scratch.data();
     const qint64 last = qint64(m_ranks.size()) - 1;
     const quint8 *ranks = m_ranks.data();
+    // Pixel edges as offsets from the range start; truncating a non-negative double is its floor, without a
+    // libm call per pixel on baseline x86-64.
+    const qint64 base = w.rangeStart - m_origin;
     for (int x = 0; x < width; ++x) {
-        const qint64 t0 = w.rangeStart + qint64(std::floor(x * msPerPx));
-        const qint64 t1 = std::max(t0 + 1, w.rangeStart + qint64(std::floor((x + 1) * msPerPx)));
-        qint64 b0 = (t0 - m_origin) >> m_level;
-        qint64 b1 = (t1 - 1 - m_origin) >> m_level;
+        const qint64 o0 = qint64(double(x) * msPerPx);
+        const qint64 o1 = std::max(o0 + 1, qint64(double(x + 1) * msPerPx));
+        qint64 b0 = (base + o0) >> m_level;
+        qint64 b1 = (base + o1 - 1) >> m_level;
         if (b1 < 0 || b0 > last)
             continue;
         b0 = std::max<qint64>(0, b0);
         b1 = std::min(last, b1);
-        quint8 r = 0;
-        for (qint64 b = b0; b <= b1; ++b)
+        quint8 r = ranks[b0];
+        for (qint64 b = b0 + 1; b <= b1; ++b)
             r = std::max(r, ranks[b]);
         px[x] = r;
     }
@@ -130,8 +133,8 @@ void Summary::runs(const TimelineModel &model, int firstLane, int laneCount, con
         std::size_t next = 0;
         quint8 running = 0;
         for (int x = 0; x < width; ++x) {
-            const qint64 t0 = w.rangeStart + qint64(std::floor(x * msPerPx));
-            const qint64 t1 = std::max(t0 + 1, w.rangeStart + qint64(std::floor((x + 1) * msPerPx)));
+            const qint64 t0 = w.rangeStart + qint64(double(x) * msPerPx);
+            const qint64 t1 = std::max(t0 + 1, w.rangeStart + qint64(double(x + 1) * msPerPx));
             if (t0 >= w.now)
                 break;
             while (next < open.size() && open[next].start < t1)

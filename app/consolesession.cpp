@@ -50,9 +50,8 @@ ConsoleSession::ConsoleSession(QObject *parent)
         if (m_historyLoaded && m_stream->lastSeq() == 0)
             loadHistory(); // a stream that cannot resume: the list may have missed changes meanwhile
     });
-    connect(m_stream, &EventStream::errorOccurred, this, [this](const Error &e) {
-        m_connections->recordFailure(Link::EventStream, e);
-    });
+    connect(m_stream, &EventStream::errorOccurred, this,
+        [this](const Error &e) { m_connections->recordFailure(Link::EventStream, e); });
     connect(m_stream, &EventStream::stateChanged, this, [this](EventStream::State s) {
         switch (s) {
         case EventStream::State::Connecting:
@@ -60,8 +59,8 @@ ConsoleSession::ConsoleSession(QObject *parent)
                 m_connections->setDetail(Link::EventStream, QStringLiteral("connecting"));
             break;
         case EventStream::State::Waiting:
-            m_connections->setDetail(Link::EventStream,
-                                     QStringLiteral("retrying in %1 s").arg((m_stream->retryInMs() + 999) / 1000));
+            m_connections->setDetail(
+                Link::EventStream, QStringLiteral("retrying in %1 s").arg((m_stream->retryInMs() + 999) / 1000));
             break;
         case EventStream::State::Stopped:
             m_connections->setDetail(Link::EventStream, QStringLiteral("stopped"));
@@ -76,21 +75,21 @@ ConsoleSession::ConsoleSession(QObject *parent)
     });
 
     connect(m_client, &JobServiceClient::requestFinished, this,
-            [this](const QString &what, qint64 latency, bool reachable, const Error &error) {
-                const bool readCall = what.startsWith(QStringLiteral("list")) || what.startsWith(QStringLiteral("check"))
-                    || what.startsWith(QStringLiteral("load"));
-                if (!reachable || error.kind == Error::Kind::Unauthorized
-                    || (error.kind == Error::Kind::Forbidden && readCall)) {
-                    m_connections->recordFailure(Link::JobService, error);
-                    m_jobServiceWasDown = true;
-                    return;
-                }
-                if (error.kind == Error::Kind::Decode || error.kind == Error::Kind::TooLarge) {
-                    m_connections->recordFailure(Link::JobService, error, true);
-                    return;
-                }
-                m_connections->recordSuccess(Link::JobService, latency);
-            });
+        [this](const QString &what, qint64 latency, bool reachable, const Error &error) {
+            const bool readCall = what.startsWith(QStringLiteral("list")) || what.startsWith(QStringLiteral("check"))
+                || what.startsWith(QStringLiteral("load"));
+            if (!reachable || error.kind == Error::Kind::Unauthorized
+                || (error.kind == Error::Kind::Forbidden && readCall)) {
+                m_connections->recordFailure(Link::JobService, error);
+                m_jobServiceWasDown = true;
+                return;
+            }
+            if (error.kind == Error::Kind::Decode || error.kind == Error::Kind::TooLarge) {
+                m_connections->recordFailure(Link::JobService, error, true);
+                return;
+            }
+            m_connections->recordSuccess(Link::JobService, latency);
+        });
 
     connect(m_jobs, &JobListModel::snapshotNeeded, this, &ConsoleSession::fetchSnapshot);
     connect(m_nodes, &NodeRunModel::snapshotNeeded, this, &ConsoleSession::fetchSnapshot);
@@ -110,12 +109,8 @@ ConsoleSession::ConsoleSession(QObject *parent)
             Q_EMIT launchedJobHalted(id, reason);
     });
     connect(m_jobs, &JobListModel::jobBecameStuck, this, &ConsoleSession::jobBecameStuck);
-    connect(m_jobs, &JobListModel::ticked, this, [this] {
-        QHash<QString, QStringList> waiting;
-        for (const QString &s : m_services->serviceNames())
-            waiting.insert(s, m_jobs->nodesWaitingForSlot(s));
-        m_services->setWaiting(waiting);
-    });
+    connect(m_jobs, &JobListModel::ticked, this,
+        [this] { m_services->setWaiting(m_jobs->nodesWaitingForSlotByService()); });
     connect(m_log, &NodeLogBuffer::gapDetected, this, &ConsoleSession::fetchLog);
 
     m_probeTimer.setSingleShot(true);
@@ -178,7 +173,7 @@ QStringList ConsoleSession::knownServices() const
 Result<void> ConsoleSession::refuseReadOnly(const QString &what)
 {
     return fail(Error::Kind::Forbidden,
-                QStringLiteral("This profile is read-only: %1 is not allowed from this console.").arg(what), 0);
+        QStringLiteral("This profile is read-only: %1 is not allowed from this console.").arg(what), 0);
 }
 
 // ---- connecting ----
@@ -634,19 +629,20 @@ void ConsoleSession::refreshCatalog()
         Consul::QueryOptions q;
         q.datacenter = m_profile.datacenter;
         q.consistency = Consul::Consistency::Stale;
-        m_consul->catalogService(service, q, this, [this, generation, service](ConsulReply<QList<Consul::CatalogService>> r) {
-            if (generation != m_generation)
-                return;
-            if (!r.ok()) {
-                m_connections->recordFailure(Link::Consul, r.result.error(), true);
-                return;
-            }
-            m_connections->recordSuccess(Link::Consul, r.meta.elapsedMs);
-            if (m_catalog.value(service) != *r.result) {
-                m_catalog.insert(service, *r.result);
-                m_rebuildTimer.start();
-            }
-        });
+        m_consul->catalogService(
+            service, q, this, [this, generation, service](ConsulReply<QList<Consul::CatalogService>> r) {
+                if (generation != m_generation)
+                    return;
+                if (!r.ok()) {
+                    m_connections->recordFailure(Link::Consul, r.result.error(), true);
+                    return;
+                }
+                m_connections->recordSuccess(Link::Consul, r.meta.elapsedMs);
+                if (m_catalog.value(service) != *r.result) {
+                    m_catalog.insert(service, *r.result);
+                    m_rebuildTimer.start();
+                }
+            });
     }
 }
 
@@ -658,8 +654,8 @@ QString ConsoleSession::maxOfflineKey(const QString &service) const
     return QStringLiteral("%1services/%2/max_offline").arg(prefix, service);
 }
 
-ServiceStatus ConsoleSession::composeStatus(const QString &service,
-                                            const std::optional<Consul::KvEntry> &maxOfflineEntry) const
+ServiceStatus ConsoleSession::composeStatus(
+    const QString &service, const std::optional<Consul::KvEntry> &maxOfflineEntry) const
 {
     ServiceStatus s;
     s.service = service;
@@ -698,10 +694,10 @@ ServiceStatus ConsoleSession::composeStatus(const QString &service,
         s.budget.holders = budget->holders;
         s.budget.offline = budget->offline;
     } else {
-        s.budget.maxOfflineWarning = QStringLiteral("%1%2slots: %3")
-                                         .arg(s.budget.maxOfflineWarning,
-                                              s.budget.maxOfflineWarning.isEmpty() ? QString() : QStringLiteral("; "),
-                                              budget.error().message);
+        s.budget.maxOfflineWarning
+            = QStringLiteral("%1%2slots: %3")
+                  .arg(s.budget.maxOfflineWarning,
+                      s.budget.maxOfflineWarning.isEmpty() ? QString() : QStringLiteral("; "), budget.error().message);
     }
     s.waiting = m_jobs->nodesWaitingForSlot(service);
     return s;
@@ -738,8 +734,8 @@ void ConsoleSession::rebuildServices()
         if (it.key() == u"consul")
             continue; // Consul's own servers are not something Baton rolls
         const QString key = maxOfflineKey(it.key());
-        const std::optional<Consul::KvEntry> entry = keys.contains(key) ? std::optional<Consul::KvEntry>(keys.value(key))
-                                                                        : std::nullopt;
+        const std::optional<Consul::KvEntry> entry
+            = keys.contains(key) ? std::optional<Consul::KvEntry>(keys.value(key)) : std::nullopt;
         list.append(composeStatus(it.key(), entry));
     }
     m_services->setServices(list);
@@ -759,8 +755,8 @@ void ConsoleSession::rebuildServices()
 
 // ---- actions ----
 
-void ConsoleSession::launch(const JobSpec &spec, const QString &idempotencyKey, QObject *context,
-                            std::function<void(Result<Job>)> done)
+void ConsoleSession::launch(
+    const JobSpec &spec, const QString &idempotencyKey, QObject *context, std::function<void(Result<Job>)> done)
 {
     if (m_profile.readOnly) {
         done(fail(refuseReadOnly(QStringLiteral("launching a job")).error()));
@@ -795,8 +791,8 @@ void ConsoleSession::cancelJob(qint64 id, JobCancelMode mode, QObject *context, 
     });
 }
 
-void ConsoleSession::cancelNode(qint64 id, const QString &node, NodeCancelMode mode, QObject *context,
-                                std::function<void(Result<Job>)> done)
+void ConsoleSession::cancelNode(
+    qint64 id, const QString &node, NodeCancelMode mode, QObject *context, std::function<void(Result<Job>)> done)
 {
     if (m_profile.readOnly) {
         done(fail(refuseReadOnly(QStringLiteral("cancelling a node")).error()));
@@ -815,7 +811,8 @@ void ConsoleSession::cancelNode(qint64 id, const QString &node, NodeCancelMode m
     });
 }
 
-void ConsoleSession::relaunch(qint64 id, const QStringList &nodes, QObject *context, std::function<void(Result<Job>)> done)
+void ConsoleSession::relaunch(
+    qint64 id, const QStringList &nodes, QObject *context, std::function<void(Result<Job>)> done)
 {
     if (m_profile.readOnly) {
         done(fail(refuseReadOnly(QStringLiteral("relaunching a job")).error()));
@@ -848,7 +845,7 @@ void ConsoleSession::releaseNode(const QString &node, QObject *context, std::fun
 }
 
 void ConsoleSession::setMaxOffline(const QString &service, const MaxOffline &value, quint64 expectedIndex,
-                                   QObject *context, std::function<void(Result<MaxOfflineWrite>)> done)
+    QObject *context, std::function<void(Result<MaxOfflineWrite>)> done)
 {
     if (m_profile.readOnly) {
         done(fail(refuseReadOnly(QStringLiteral("changing max_offline")).error()));
@@ -871,52 +868,51 @@ void ConsoleSession::setMaxOffline(const QString &service, const MaxOffline &val
         done(std::move(r));
     };
     const quint64 generation = m_generation;
-    m_consul->kvPut(key, value.toString().toUtf8(), put, w, this,
-                    [this, generation, key, service, deliver](ConsulReply<bool> r) {
-                        if (generation != m_generation)
-                            return;
-                        if (!r.ok()) {
-                            Error e = r.result.error();
-                            e.message = QStringLiteral("cannot write %1: %2").arg(key, e.message);
-                            deliver(fail(std::move(e)));
-                            return;
-                        }
-                        if (*r.result) {
-                            qCInfo(lcApp).noquote() << "max_offline of" << service << "written";
-                            MaxOfflineWrite out;
-                            out.written = true;
-                            out.current = m_services->service(service) ? *m_services->service(service) : ServiceStatus {};
-                            deliver(out);
-                            // Show it at once rather than when the KV watch's next read comes round.
-                            Consul::QueryOptions q;
-                            q.consistency = Consul::Consistency::Consistent;
-                            q.datacenter = m_profile.datacenter;
-                            m_consul->kvGet(key, q, this,
-                                            [this, generation, key](ConsulReply<std::optional<Consul::KvEntry>> now) {
-                                                if (generation == m_generation && now.ok())
-                                                    rememberFresh(key, *now.result);
-                                            });
-                            return;
-                        }
-                        // Someone else wrote first: read what is there now, consistently, and hand it back.
-                        Consul::QueryOptions q;
-                        q.consistency = Consul::Consistency::Consistent;
-                        q.datacenter = m_profile.datacenter;
-                        m_consul->kvGet(key, q, this,
-                                        [this, generation, service, deliver](ConsulReply<std::optional<Consul::KvEntry>> now) {
-                                            if (generation != m_generation)
-                                                return;
-                                            if (!now.ok()) {
-                                                deliver(fail(now.result.error()));
-                                                return;
-                                            }
-                                            MaxOfflineWrite out;
-                                            out.written = false;
-                                            out.current = composeStatus(service, *now.result);
-                                            rememberFresh(maxOfflineKey(service), *now.result);
-                                            deliver(out);
-                                        });
-                    });
+    m_consul->kvPut(
+        key, value.toString().toUtf8(), put, w, this, [this, generation, key, service, deliver](ConsulReply<bool> r) {
+            if (generation != m_generation)
+                return;
+            if (!r.ok()) {
+                Error e = r.result.error();
+                e.message = QStringLiteral("cannot write %1: %2").arg(key, e.message);
+                deliver(fail(std::move(e)));
+                return;
+            }
+            if (*r.result) {
+                qCInfo(lcApp).noquote() << "max_offline of" << service << "written";
+                MaxOfflineWrite out;
+                out.written = true;
+                out.current = m_services->service(service) ? *m_services->service(service) : ServiceStatus {};
+                deliver(out);
+                // Show it at once rather than when the KV watch's next read comes round.
+                Consul::QueryOptions q;
+                q.consistency = Consul::Consistency::Consistent;
+                q.datacenter = m_profile.datacenter;
+                m_consul->kvGet(key, q, this, [this, generation, key](ConsulReply<std::optional<Consul::KvEntry>> now) {
+                    if (generation == m_generation && now.ok())
+                        rememberFresh(key, *now.result);
+                });
+                return;
+            }
+            // Someone else wrote first: read what is there now, consistently, and hand it back.
+            Consul::QueryOptions q;
+            q.consistency = Consul::Consistency::Consistent;
+            q.datacenter = m_profile.datacenter;
+            m_consul->kvGet(
+                key, q, this, [this, generation, service, deliver](ConsulReply<std::optional<Consul::KvEntry>> now) {
+                    if (generation != m_generation)
+                        return;
+                    if (!now.ok()) {
+                        deliver(fail(now.result.error()));
+                        return;
+                    }
+                    MaxOfflineWrite out;
+                    out.written = false;
+                    out.current = composeStatus(service, *now.result);
+                    rememberFresh(maxOfflineKey(service), *now.result);
+                    deliver(out);
+                });
+        });
 }
 
 } // namespace Baton

@@ -6,7 +6,6 @@
 
 #include <algorithm>
 
-
 namespace Baton {
 
 namespace {
@@ -273,7 +272,9 @@ quint32 JobListModel::storeJob(const Job &job)
     fillRow(m_rows.back(), job);
     m_rows.back().pending = true;
     m_byId.insert(job.id, index);
-    if (!m_signalledState.contains(job.id))
+    // Only jobs that can still change need the state the views were last told (a million finished jobs would
+    // otherwise cost a hash entry each for nothing).
+    if (!isTerminal(job.state) && !m_signalledState.contains(job.id))
         m_signalledState.insert(job.id, job.state);
     learnNodes(job);
     m_pendingInserts.push_back(index);
@@ -307,7 +308,7 @@ bool JobListModel::passes(const Row &r) const
     if (m_filter.isEmpty())
         return true;
     return m_filter.matches(r.id, r.state, m_strings.at(r.playbook), m_strings.at(r.service), m_strings.at(r.target),
-                            m_strings.at(r.operatorName));
+        m_strings.at(r.operatorName));
 }
 
 bool JobListModel::lessThan(quint32 a, quint32 b) const
@@ -359,7 +360,7 @@ bool JobListModel::lessThan(quint32 a, quint32 b) const
 qsizetype JobListModel::displayPosition(quint32 index) const
 {
     const auto it = std::lower_bound(m_order.begin(), m_order.end(), index,
-                                     [this](quint32 shown, quint32 candidate) { return lessThan(shown, candidate); });
+        [this](quint32 shown, quint32 candidate) { return lessThan(shown, candidate); });
     return it - m_order.begin();
 }
 
@@ -371,9 +372,8 @@ qsizetype JobListModel::displayRowOf(quint32 index) const
     if (m_sortColumn == IdColumn) {
         // m_order is sorted by id (that sort never goes stale): binary search, no reverse index needed.
         const bool desc = m_sortOrder == Qt::DescendingOrder;
-        const auto it = std::lower_bound(m_order.begin(), m_order.end(), r.id, [this, desc](quint32 shown, qint64 id) {
-            return desc ? m_rows[shown].id > id : m_rows[shown].id < id;
-        });
+        const auto it = std::lower_bound(m_order.begin(), m_order.end(), r.id,
+            [this, desc](quint32 shown, qint64 id) { return desc ? m_rows[shown].id > id : m_rows[shown].id < id; });
         if (it != m_order.end() && *it == index)
             return it - m_order.begin();
         return -1;
@@ -447,7 +447,6 @@ void JobListModel::replaceHistory(const QList<Job> &newestFirst, bool hasMore)
         if (m_byId.contains(job.id))
             continue;
         storeJob(job);
-        m_signalledState.insert(job.id, job.state);
     }
     rebuildOrder();
     m_hasMore = hasMore;
@@ -878,6 +877,27 @@ QStringList JobListModel::nodesWaitingForSlot(const QString &service) const
     for (const auto &w : waiting) {
         if (!out.contains(w.second))
             out << w.second;
+    }
+    return out;
+}
+
+QHash<QString, QStringList> JobListModel::nodesWaitingForSlotByService() const
+{
+    QHash<QString, QList<std::pair<qint64, QString>>> waiting;
+    for (const LiveNodes &live : m_live) {
+        for (auto it = live.states.constBegin(); it != live.states.constEnd(); ++it) {
+            if (it.value() == NodeRunState::WaitingForSlot)
+                waiting[live.service].append({ live.waitingSince.value(it.key()), it.key() });
+        }
+    }
+    QHash<QString, QStringList> out;
+    for (auto it = waiting.begin(); it != waiting.end(); ++it) {
+        std::sort(it->begin(), it->end());
+        QStringList &names = out[it.key()];
+        for (const auto &w : std::as_const(*it)) {
+            if (!names.contains(w.second))
+                names << w.second;
+        }
     }
     return out;
 }

@@ -33,11 +33,22 @@ class JobListModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { IdColumn, StateColumn, ProgressColumn, PlaybookColumn, TargetColumn, OperatorColumn, CreatedColumn,
-                  DurationColumn, ColumnCount };
+    enum Column
+    {
+        IdColumn,
+        StateColumn,
+        ProgressColumn,
+        PlaybookColumn,
+        TargetColumn,
+        OperatorColumn,
+        CreatedColumn,
+        DurationColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
 
-    enum Role {
+    enum Role
+    {
         JobIdRole = Qt::UserRole + 1, // qint64
         JobStateRole, // Baton::JobState
         CountsRole, // Baton::NodeCounts
@@ -114,6 +125,8 @@ public:
     std::pair<qint64, int> medianDurationS(const QString &playbook, const QString &service) const;
     // Nodes of active jobs of `service` that wait for a slot, longest waiting first.
     QStringList nodesWaitingForSlot(const QString &service) const;
+    // The same for every service at once (one pass over the active jobs).
+    QHash<QString, QStringList> nodesWaitingForSlotByService() const;
     // Node → job for every node of an active job that is not finished (the nodes a job holds or will hold).
     QHash<QString, qint64> activeNodes() const;
     const TickStats &lastTick() const { return m_lastTick; }

@@ -10,8 +10,8 @@ namespace {
 
 constexpr qint64 kNow = 1'800'000'000'000;
 
-Job makeJob(qint64 id, const QString &playbook = "rolling.yml", const QString &service = "web",
-            QStringList nodes = {}, JobState state = JobState::Queued)
+Job makeJob(qint64 id, const QString &playbook = "rolling.yml", const QString &service = "web", QStringList nodes = {},
+    JobState state = JobState::Queued)
 {
     Job j;
     j.id = id;
@@ -65,8 +65,7 @@ struct Signals
         , changed(m, &QAbstractItemModel::dataChanged)
         , reset(m, &QAbstractItemModel::modelReset)
         , layout(m, &QAbstractItemModel::layoutChanged)
-    {
-    }
+    { }
     void clear()
     {
         inserted.clear();
@@ -166,13 +165,14 @@ private Q_SLOTS:
     {
         m_model->applyEvents({ created(makeJob(7, "rolling.yml", "web", { "web-1", "web-2", "web-3", "web-4" })) });
         m_model->flush();
-        m_model->applyEvents({ nodeState(7, "web-1", NodeRunState::Succeeded), nodeState(7, "web-2", NodeRunState::Failed),
-                               nodeState(7, "web-3", NodeRunState::WaitingForSlot) });
+        m_model->applyEvents({ nodeState(7, "web-1", NodeRunState::Succeeded),
+            nodeState(7, "web-2", NodeRunState::Failed), nodeState(7, "web-3", NodeRunState::WaitingForSlot) });
         m_model->flush();
         const QModelIndex progress = m_model->index(0, JobListModel::ProgressColumn);
         QCOMPARE(progress.data().toString(), QString("1 ok / 1 failed / 2 waiting"));
         QCOMPARE(m_model->jobState(7), JobState::Running);
-        m_model->applyEvents({ nodeState(7, "web-3", NodeRunState::Succeeded), nodeState(7, "web-4", NodeRunState::Succeeded) });
+        m_model->applyEvents(
+            { nodeState(7, "web-3", NodeRunState::Succeeded), nodeState(7, "web-4", NodeRunState::Succeeded) });
         m_model->flush();
         // Three good nodes and one bad one: partially failed, not failed.
         QCOMPARE(m_model->jobState(7), JobState::PartiallyFailed);
@@ -235,13 +235,14 @@ private Q_SLOTS:
         f.states = JobFilter::activeStates();
         m_model->setFilter(f);
         m_model->replaceHistory({ makeJob(3, "a.yml", "web", { "n1" }, JobState::Running),
-                                  makeJob(2, "a.yml", "web", {}, JobState::Succeeded),
-                                  makeJob(1, "a.yml", "web", { "n1" }, JobState::Running) },
-                                false);
+                                    makeJob(2, "a.yml", "web", {}, JobState::Succeeded),
+                                    makeJob(1, "a.yml", "web", { "n1" }, JobState::Running) },
+            false);
         QCOMPARE(m_model->rowCount(), 2);
         Signals s(m_model);
         // Job 3 finishes (leaves the filter), job 4 is launched (joins it).
-        m_model->applyEvents({ nodeState(3, "n1", NodeRunState::Succeeded), created(makeJob(4, "a.yml", "web", { "n2" })) });
+        m_model->applyEvents(
+            { nodeState(3, "n1", NodeRunState::Succeeded), created(makeJob(4, "a.yml", "web", { "n2" })) });
         m_model->flush();
         QCOMPARE(s.removed.size(), 1);
         QCOMPARE(s.inserted.size(), 1);
@@ -255,8 +256,8 @@ private Q_SLOTS:
 
     void textFilterMatchesFields()
     {
-        m_model->replaceHistory({ makeJob(3, "patch.yml", "db"), makeJob(2, "restart.yml", "web"), makeJob(1, "x.yml", "cache") },
-                                false);
+        m_model->replaceHistory(
+            { makeJob(3, "patch.yml", "db"), makeJob(2, "restart.yml", "web"), makeJob(1, "x.yml", "cache") }, false);
         JobFilter f;
         f.text = "PATCH";
         m_model->setFilter(f);
@@ -382,6 +383,7 @@ private Q_SLOTS:
         QCOMPARE(median, 180);
         QCOMPARE(m_model->medianDurationS("other.yml", {}).second, 0);
         QCOMPARE(m_model->nodesWaitingForSlot("web"), (QStringList { "web-3", "web-2" }));
+        QCOMPARE(m_model->nodesWaitingForSlotByService().value("web"), (QStringList { "web-3", "web-2" }));
         QCOMPARE(m_model->activeNodes().value("web-1"), 10);
         QCOMPARE(m_model->activeJobIds(), (QList<qint64> { 10 }));
     }

@@ -1,52 +1,27 @@
 #include "service/http/httpconnection.h"
 
+#include "service/http/httpserver.h"
 #include "service/servicelogging.h"
 
-#include <QSslSocket>
-#include <QTcpSocket>
-#include <QUrl>
+#include <cstring>
+#include <microhttpd.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <QSocketNotifier>
 
 namespace Baton {
 
 namespace {
 
 constexpr qint64 kStreamLowWater = 64 * 1024;
+// The size libmicrohttpd asks a stream for when it cannot use chunks (HTTP/1.0); with chunks it offers the
+// free part of the connection's pool instead.
+constexpr size_t kStreamBlock = 32 * 1024;
 
-bool isTokenChar(char c)
+void freeBody(void *cls)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool isToken(QByteArrayView s)
-{
-    if (s.isEmpty())
-        return false;
-    for (char c : s) {
-        if (!isTokenChar(c))
-            return false;
-    }
-    return true;
+    delete static_cast<QByteArray *>(cls);
 }
 
 QByteArray trimOws(QByteArrayView v)
@@ -60,435 +35,303 @@ QByteArray trimOws(QByteArrayView v)
     return v.sliced(b, e - b).toByteArray();
 }
 
-// Decodes one path segment strictly: a malformed escape or an encoded NUL makes the request invalid.
-int hexValue(char c)
+struct HeaderScan
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+    QList<std::pair<QByteArray, QByteArray>> *headers;
+    qint64 bytes = 0;
+    int count = 0;
+    bool badName = false;
+    bool badValue = false;
+};
 
-bool decodeSegment(QByteArrayView raw, QString *out)
+MHD_Result collectHeader(void *cls, MHD_ValueKind, const char *key, size_t keySize, const char *value, size_t valueSize)
 {
-    QByteArray bytes;
-    bytes.reserve(raw.size());
-    for (qsizetype i = 0; i < raw.size(); ++i) {
-        const char c = raw[i];
-        if (c == '%') {
-            if (i + 2 >= raw.size())
-                return false;
-            const int hi = hexValue(raw[i + 1]);
-            const int lo = hexValue(raw[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return false;
-            bytes.append(char(hi * 16 + lo));
-            i += 2;
-        } else if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f) {
-            return false;
-        } else {
-            bytes.append(c);
-        }
+    auto *scan = static_cast<HeaderScan *>(cls);
+    ++scan->count;
+    // As on the wire: "name: value\r\n".
+    scan->bytes += qint64(keySize + valueSize + 4);
+    const QByteArrayView name(key, qsizetype(keySize));
+    if (!isHttpToken(name))
+        scan->badName = true;
+    const QByteArray v = value ? trimOws(QByteArrayView(value, qsizetype(valueSize))) : QByteArray();
+    for (char c : v) {
+        if (c == '\0' || c == '\r' || c == '\n')
+            scan->badValue = true;
     }
-    *out = QString::fromUtf8(bytes);
-    return true;
+    scan->headers->append({ name.toByteArray().toLower(), v });
+    return MHD_YES;
 }
 
 } // namespace
 
-HttpConnection::HttpConnection(QTcpSocket *socket, const HttpLimits &limits, QObject *parent)
-    : QObject(parent)
-    , m_socket(socket)
+HttpConnection::HttpConnection(
+    HttpServer *server, MHD_Connection *connection, const HttpLimits &limits, bool overCapacity)
+    : QObject(server)
+    , m_server(server)
+    , m_mhd(connection)
     , m_limits(limits)
+    , m_overCapacity(overCapacity)
 {
-    m_socket->setParent(this);
-    m_socket->setReadBufferSize(m_limits.readBufferBytes);
-    m_timer.setSingleShot(true);
-    connect(&m_timer, &QTimer::timeout, this, &HttpConnection::onTimeout);
-    connect(m_socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
-    connect(m_socket, &QTcpSocket::disconnected, this, &HttpConnection::onDisconnected);
-    connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
-        if (e != QAbstractSocket::RemoteHostClosedError)
-            qCDebug(lcHttp) << "socket error" << m_socket->errorString();
-        if (m_socket->state() == QAbstractSocket::UnconnectedState)
-            onDisconnected();
-    });
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_state == State::Streaming && m_socket->bytesToWrite() < kStreamLowWater)
-            Q_EMIT streamDrained();
-    });
-    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
-        m_request.tls = ssl->isEncrypted();
-    armTimer(m_limits.idleTimeoutMs);
-    if (m_socket->bytesAvailable() > 0)
-        QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
+    if (const MHD_ConnectionInfo *info = MHD_get_connection_info(m_mhd, MHD_CONNECTION_INFO_CONNECTION_FD))
+        m_fd = info->connect_fd;
+    if (const MHD_ConnectionInfo *info = MHD_get_connection_info(m_mhd, MHD_CONNECTION_INFO_CLIENT_ADDRESS)) {
+        if (info->client_addr)
+            m_peer = QHostAddress(info->client_addr);
+    }
+    m_deadline.setSingleShot(true);
+    connect(&m_deadline, &QTimer::timeout, this, &HttpConnection::onDeadline);
+    armDeadline(m_limits.idleTimeoutMs);
 }
 
-HttpConnection::~HttpConnection() = default;
-
-QHostAddress HttpConnection::peer() const
+HttpConnection::~HttpConnection()
 {
-    return m_socket->peerAddress();
+    if (m_pending)
+        MHD_destroy_response(m_pending);
 }
 
-qint64 HttpConnection::bytesPending() const
+void HttpConnection::resetRequest()
 {
-    return m_socket->bytesToWrite();
+    m_request = HttpRequest();
+    m_rawTarget.clear();
+    m_bodyBytes = 0;
+    m_discardedBytes = 0;
+    m_tooLarge = false;
+    m_answeredByUs = false;
+    m_stream = false;
+    m_streamEnding = false;
+    m_out.clear();
+    m_outOffset = 0;
+    m_outBytes = 0;
+    m_drainArmed = false;
+    if (m_pending) {
+        MHD_destroy_response(m_pending);
+        m_pending = nullptr;
+    }
+    m_pendingIsStream = false;
 }
 
-void HttpConnection::armTimer(int ms)
+void HttpConnection::armDeadline(int ms)
 {
     if (ms > 0)
-        m_timer.start(ms);
+        m_deadline.start(ms);
     else
-        m_timer.stop();
+        m_deadline.stop();
 }
 
-void HttpConnection::onReadyRead()
+void HttpConnection::onRequestLine(const char *rawTarget)
 {
-    if (m_state == State::Closing)
-        return;
-    if (m_state == State::Streaming) {
-        // A stream's client has nothing more to say; whatever it sends is read and dropped so its buffer
-        // cannot grow.
-        m_socket->readAll();
-        return;
-    }
-    if (m_state == State::Handling)
-        return; // pipelined bytes wait in the (bounded) socket buffer until the answer is out
-    const qint64 room = m_limits.maxHeaderBytes + m_limits.maxRequestLineBytes + 64 * 1024;
-    if (m_in.size() < room)
-        m_in.append(m_socket->read(room - m_in.size()));
-    parse();
+    resetRequest();
+    m_phase = Phase::Head;
+    m_rawTarget = rawTarget ? QByteArray(rawTarget) : QByteArray();
+    m_request.received.start();
+    m_request.peer = m_peer;
+    m_request.tls = m_server->isTls();
+    armDeadline(m_limits.headerTimeoutMs);
 }
 
-void HttpConnection::parse()
+int HttpConnection::onAccess(const char *method, const char *version, const char *upload, size_t *uploadSize)
 {
-    while (m_state != State::Handling && m_state != State::Closing && m_state != State::Streaming) {
-        if (m_state == State::Idle) {
-            if (m_in.isEmpty())
-                return;
-            // Tolerate blank lines between pipelined requests (RFC 9112 §2.2).
-            qsizetype skip = 0;
-            while (skip < m_in.size() && (m_in[skip] == '\r' || m_in[skip] == '\n'))
-                ++skip;
-            m_in.remove(0, skip);
-            if (m_in.isEmpty())
-                return;
-            m_request = HttpRequest();
-            m_request.received.start();
-            m_request.peer = m_socket->peerAddress();
-            if (auto *ssl = qobject_cast<QSslSocket *>(m_socket))
-                m_request.tls = ssl->isEncrypted();
-            m_headerBytes = 0;
-            m_requestLineDone = false;
-            m_contentLength = 0;
-            m_state = State::Head;
-            armTimer(m_limits.headerTimeoutMs);
-        }
-        if (m_state == State::Head || m_state == State::ChunkTrailer) {
-            const qsizetype nl = m_in.indexOf('\n');
-            if (nl < 0) {
-                if (!m_requestLineDone && m_state == State::Head && m_in.size() > m_limits.maxRequestLineBytes)
-                    return fail(
-                        414, QStringLiteral("request line longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
-                if (m_headerBytes + m_in.size() > m_limits.maxHeaderBytes)
-                    return fail(
-                        431, QStringLiteral("request headers larger than %1 bytes").arg(m_limits.maxHeaderBytes));
-                return;
-            }
-            QByteArray line = m_in.left(nl);
-            m_in.remove(0, nl + 1);
-            if (line.endsWith('\r'))
-                line.chop(1);
-            if (m_state == State::ChunkTrailer) {
-                m_headerBytes += int(line.size());
-                if (m_headerBytes > m_limits.maxHeaderBytes)
-                    return fail(431, QStringLiteral("request trailers too large"));
-                if (line.isEmpty()) {
-                    dispatch();
-                    return;
-                }
-                continue;
-            }
-            if (!parseHeadLine(line))
-                return;
-            continue;
-        }
-        if (m_state == State::Body) {
-            const qint64 need = m_contentLength - m_request.body.size();
-            const qint64 take = qMin<qint64>(need, m_in.size());
-            m_request.body.append(m_in.constData(), take);
-            m_in.remove(0, take);
-            if (m_request.body.size() == m_contentLength) {
-                dispatch();
-                return;
-            }
-            if (m_in.isEmpty() && m_socket->bytesAvailable() > 0)
-                m_in = m_socket->read(qMin<qint64>(need - take, 1024 * 1024));
-            if (m_in.isEmpty())
-                return;
-            continue;
-        }
-        if (m_state == State::ChunkSize) {
-            const qsizetype nl = m_in.indexOf('\n');
-            if (nl < 0) {
-                if (m_in.size() > 1024)
-                    return fail(400, QStringLiteral("malformed chunk size line"));
-                return;
-            }
-            QByteArray line = m_in.left(nl);
-            m_in.remove(0, nl + 1);
-            if (line.endsWith('\r'))
-                line.chop(1);
-            const qsizetype semi = line.indexOf(';');
-            const QByteArray hex = trimOws(semi >= 0 ? QByteArrayView(line).first(semi) : QByteArrayView(line));
-            bool ok = false;
-            const qint64 size = hex.size() <= 15 ? hex.toLongLong(&ok, 16) : 0;
-            if (!ok || size < 0)
-                return fail(400, QStringLiteral("malformed chunk size"));
-            if (m_request.body.size() + size > m_limits.maxBodyBytes)
-                return fail(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
-            if (size == 0) {
-                m_state = State::ChunkTrailer;
-                continue;
-            }
-            m_chunkRemaining = size + 2; // the data and its CRLF
-            m_state = State::ChunkData;
-            continue;
-        }
-        if (m_state == State::ChunkData) {
-            if (m_in.isEmpty()) {
-                if (m_socket->bytesAvailable() > 0)
-                    m_in = m_socket->read(qMin<qint64>(m_chunkRemaining, 1024 * 1024));
-                if (m_in.isEmpty())
-                    return;
-            }
-            const qint64 dataLeft = m_chunkRemaining - 2;
-            if (dataLeft > 0) {
-                const qint64 take = qMin<qint64>(dataLeft, m_in.size());
-                m_request.body.append(m_in.constData(), take);
-                m_in.remove(0, take);
-                m_chunkRemaining -= take;
-                continue;
-            }
-            // Expect CRLF (or a bare LF) after the chunk data.
-            if (m_chunkRemaining == 2) {
-                if (m_in.startsWith('\n')) {
-                    m_in.remove(0, 1);
-                    m_state = State::ChunkSize;
-                    continue;
-                }
-                if (m_in.size() < 2)
-                    return;
-                if (!m_in.startsWith("\r\n"))
-                    return fail(400, QStringLiteral("malformed chunk terminator"));
-                m_in.remove(0, 2);
-                m_state = State::ChunkSize;
-                continue;
-            }
-        }
+    if (!m_mhd)
+        return MHD_NO;
+    switch (m_phase) {
+    case Phase::Idle:
+    case Phase::Head:
+        return onHead(method, version);
+    case Phase::Body:
+        if (uploadSize && *uploadSize > 0)
+            return onBody(upload, uploadSize);
+        return onFullRequest();
+    case Phase::Handling:
+        // Called again after a resume: the answer is ready, the client left, or (spuriously) neither.
+        if (m_abort)
+            return MHD_NO;
+        if (m_pending)
+            return queuePending();
+        suspend();
+        return MHD_YES;
+    case Phase::Answered:
+    case Phase::Streaming:
+    case Phase::Closed:
+        break;
     }
+    if (uploadSize)
+        *uploadSize = 0;
+    return MHD_YES;
 }
 
-bool HttpConnection::parseRequestLine(const QByteArray &line)
+int HttpConnection::onHead(const char *method, const char *version)
 {
-    if (line.size() > m_limits.maxRequestLineBytes) {
-        fail(414, QStringLiteral("request line longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
-        return false;
-    }
-    const QList<QByteArray> parts = line.split(' ');
-    if (parts.size() != 3 || !isToken(parts[0])) {
-        fail(400, QStringLiteral("malformed request line"));
-        return false;
-    }
-    const QByteArray &version = parts[2];
-    if (version == "HTTP/1.1") {
-        m_request.http10 = false;
-    } else if (version == "HTTP/1.0") {
-        m_request.http10 = true;
-    } else if (version.startsWith("HTTP/") && version.size() == 8 && version[6] == '.') {
-        fail(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are supported"));
-        return false;
-    } else {
-        fail(400, QStringLiteral("malformed request line"));
-        return false;
-    }
-    m_request.method = parts[0];
-    m_request.target = parts[1];
-    if (!m_request.target.startsWith('/')) {
-        fail(400, QStringLiteral("the request target must be an absolute path"));
-        return false;
-    }
-    const qsizetype q = m_request.target.indexOf('?');
-    const QByteArray rawPath = q >= 0 ? m_request.target.left(q) : m_request.target;
-    const QByteArray rawQuery = q >= 0 ? m_request.target.mid(q + 1) : QByteArray();
-    if (rawQuery.contains('#') || rawPath.contains('#')) {
-        fail(400, QStringLiteral("the request target must not carry a fragment"));
-        return false;
-    }
-    const QList<QByteArray> rawSegments = rawPath.mid(1).split('/');
-    QStringList segments;
-    for (const QByteArray &raw : rawSegments) {
-        QString decoded;
-        if (!decodeSegment(raw, &decoded)) {
-            fail(400, QStringLiteral("malformed percent-encoding in the path"));
-            return false;
-        }
-        segments.append(decoded);
-    }
-    // "/v1/jobs/" and "/v1/jobs" name the same resource.
-    if (segments.size() > 1 && segments.last().isEmpty())
-        segments.removeLast();
-    m_request.segments = segments;
-    m_request.path = u'/' + segments.join(u'/');
-    for (const QByteArray &item : rawQuery.split('&')) {
-        if (item.isEmpty())
-            continue;
-        const qsizetype eq = item.indexOf('=');
-        const QByteArray k = eq >= 0 ? item.left(eq) : item;
-        const QByteArray v = eq >= 0 ? item.mid(eq + 1) : QByteArray();
-        auto decodeQuery = [](QByteArray s, bool *ok) {
-            s.replace('+', ' ');
-            const QByteArray d = QByteArray::fromPercentEncoding(s);
-            *ok = !d.contains('\0');
-            return QString::fromUtf8(d);
-        };
-        bool okK = false;
-        bool okV = false;
-        const QString key = decodeQuery(k, &okK);
-        const QString value = decodeQuery(v, &okV);
-        if (!okK || !okV) {
-            fail(400, QStringLiteral("malformed query string"));
-            return false;
-        }
-        m_request.query.addQueryItem(
-            QString::fromLatin1(QUrl::toPercentEncoding(key)), QString::fromLatin1(QUrl::toPercentEncoding(value)));
-    }
-    m_requestLineDone = true;
-    return true;
-}
+    // The library calls this once the head is complete, before it reads any body: everything refused here is
+    // refused before a body byte is buffered (and before "100 Continue" is sent).
+    m_phase = Phase::Body;
+    armDeadline(m_limits.bodyTimeoutMs);
+    const QByteArray methodBytes(method ? method : "");
+    const QByteArray versionBytes(version ? version : "");
+    m_request.method = methodBytes;
+    m_request.http10 = versionBytes == "HTTP/1.0";
+    if (m_overCapacity)
+        return refuse(503, QStringLiteral("too many open connections"));
+    if (versionBytes != "HTTP/1.1" && versionBytes != "HTTP/1.0")
+        return refuse(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are supported"));
+    if (!isHttpToken(methodBytes))
+        return refuse(400, QStringLiteral("malformed request line"));
+    if (m_rawTarget.size() + methodBytes.size() + versionBytes.size() + 2 > m_limits.maxRequestLineBytes)
+        return refuse(414, QStringLiteral("request line longer than %1 bytes").arg(m_limits.maxRequestLineBytes));
+    if (const QString why = m_request.setTarget(m_rawTarget); !why.isEmpty())
+        return refuse(400, why);
 
-bool HttpConnection::parseHeadLine(const QByteArray &line)
-{
-    if (!m_requestLineDone) {
-        if (line.isEmpty())
-            return true;
-        return parseRequestLine(line);
-    }
-    m_headerBytes += int(line.size()) + 2;
-    if (m_headerBytes > m_limits.maxHeaderBytes) {
-        fail(431, QStringLiteral("request headers larger than %1 bytes").arg(m_limits.maxHeaderBytes));
-        return false;
-    }
-    if (line.isEmpty())
-        return finishHead();
-    if (line.startsWith(' ') || line.startsWith('\t')) {
-        fail(400, QStringLiteral("obsolete header line folding is not accepted"));
-        return false;
-    }
-    const qsizetype colon = line.indexOf(':');
-    if (colon <= 0 || !isToken(QByteArrayView(line).first(colon))) {
-        fail(400, QStringLiteral("malformed header line"));
-        return false;
-    }
-    if (m_request.headers.size() >= m_limits.maxHeaderCount) {
-        fail(431, QStringLiteral("more than %1 request headers").arg(m_limits.maxHeaderCount));
-        return false;
-    }
-    const QByteArray value = trimOws(QByteArrayView(line).sliced(colon + 1));
-    for (char c : value) {
-        if (c == '\0' || c == '\r' || c == '\n') {
-            fail(400, QStringLiteral("malformed header value"));
-            return false;
-        }
-    }
-    m_request.headers.append({ line.left(colon).toLower(), value });
-    return true;
-}
+    HeaderScan scan { &m_request.headers };
+    MHD_get_connection_values_n(m_mhd, MHD_HEADER_KIND, &collectHeader, &scan);
+    if (scan.count > m_limits.maxHeaderCount)
+        return refuse(431, QStringLiteral("more than %1 request headers").arg(m_limits.maxHeaderCount));
+    if (scan.bytes > m_limits.maxHeaderBytes)
+        return refuse(431, QStringLiteral("request headers larger than %1 bytes").arg(m_limits.maxHeaderBytes));
+    if (scan.badName)
+        return refuse(400, QStringLiteral("malformed header line"));
+    if (scan.badValue)
+        return refuse(400, QStringLiteral("malformed header value"));
+    if (!m_request.http10 && !m_request.hasHeader("host"))
+        return refuse(400, QStringLiteral("an HTTP/1.1 request needs a Host header"));
 
-bool HttpConnection::finishHead()
-{
+    // Framing. libmicrohttpd reads the first Content-Length or Transfer-Encoding it finds; anything
+    // ambiguous is refused here, before it reads a body byte.
     QByteArray contentLength;
     int lengthHeaders = 0;
+    QList<QByteArray> codings;
     for (const auto &[k, v] : m_request.headers) {
         if (k == "content-length") {
-            if (lengthHeaders > 0 && v != contentLength) {
-                fail(400, QStringLiteral("conflicting Content-Length headers"));
-                return false;
-            }
+            if (lengthHeaders > 0 && v != contentLength)
+                return refuse(400, QStringLiteral("conflicting Content-Length headers"));
             contentLength = v;
             ++lengthHeaders;
+        } else if (k == "transfer-encoding") {
+            codings.append(v.toLower());
         }
     }
-    const QByteArray te = m_request.header("transfer-encoding").toLower();
-    if (!m_request.http10 && !m_request.hasHeader("host")) {
-        fail(400, QStringLiteral("an HTTP/1.1 request needs a Host header"));
-        return false;
-    }
-    const QByteArray connection = m_request.header("connection").toLower();
-    m_keepAlive = m_request.http10 ? connection.contains("keep-alive") : !connection.contains("close");
-
-    if (!te.isEmpty()) {
+    if (!codings.isEmpty()) {
         if (lengthHeaders > 0) {
             // Both framings at once is how requests get smuggled past proxies (RFC 9112 §6.3).
-            fail(400, QStringLiteral("Transfer-Encoding and Content-Length together are not accepted"));
-            return false;
+            return refuse(400, QStringLiteral("Transfer-Encoding and Content-Length together are not accepted"));
         }
-        if (te != "chunked") {
-            fail(501, QStringLiteral("only chunked transfer coding is supported"));
-            return false;
-        }
-        m_state = State::ChunkSize;
+        if (codings.size() != 1 || codings.first() != "chunked")
+            return refuse(501, QStringLiteral("only chunked transfer coding is supported"));
     } else if (lengthHeaders > 0) {
-        bool ok = false;
         for (char c : contentLength) {
-            if (c < '0' || c > '9') {
-                fail(400, QStringLiteral("malformed Content-Length"));
-                return false;
-            }
+            if (c < '0' || c > '9')
+                return refuse(400, QStringLiteral("malformed Content-Length"));
         }
-        m_contentLength = contentLength.size() <= 18 ? contentLength.toLongLong(&ok) : -1;
-        if (!ok || m_contentLength < 0) {
-            fail(m_contentLength < 0 && contentLength.size() > 18 ? 413 : 400,
-                QStringLiteral("malformed or oversized Content-Length"));
-            return false;
-        }
-        if (m_contentLength > m_limits.maxBodyBytes) {
-            fail(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
-            return false;
-        }
-        m_state = m_contentLength > 0 ? State::Body : State::Idle;
-    } else {
-        m_state = State::Idle;
+        bool ok = false;
+        const qint64 length = contentLength.size() <= 18 ? contentLength.toLongLong(&ok) : -1;
+        if (!ok || length < 0 || length > m_limits.maxBodyBytes)
+            return refuse(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
+        m_request.body.reserve(length);
     }
-
     const QByteArray expect = m_request.header("expect").toLower();
-    if (!expect.isEmpty()) {
-        if (expect != "100-continue") {
-            fail(417, QStringLiteral("unsupported Expect header"));
-            return false;
-        }
-        if (m_state != State::Idle && !m_request.http10)
-            m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    if (m_state == State::Idle) {
-        dispatch();
-        return false; // stop the line loop: the request is complete
-    }
-    armTimer(m_limits.bodyTimeoutMs);
-    return true;
+    if (!expect.isEmpty() && expect != "100-continue")
+        return refuse(417, QStringLiteral("unsupported Expect header"));
+    return MHD_YES;
 }
 
-void HttpConnection::dispatch()
+int HttpConnection::onBody(const char *upload, size_t *uploadSize)
 {
-    m_state = State::Handling;
-    m_timer.stop();
+    const qint64 n = qint64(*uploadSize);
+    *uploadSize = 0;
+    if (m_tooLarge) {
+        // A chunked body over the limit is read and dropped so the client can get its 413, but only up to
+        // the limit once more; a client that keeps sending is cut off.
+        m_discardedBytes += n;
+        if (m_discardedBytes > m_limits.maxBodyBytes) {
+            qCInfo(lcHttp).noquote() << "closing the connection of" << m_peer.toString()
+                                     << ": its chunked body keeps coming past" << m_limits.maxBodyBytes << "bytes";
+            return MHD_NO;
+        }
+        return MHD_YES;
+    }
+    if (m_bodyBytes + n > m_limits.maxBodyBytes) {
+        m_tooLarge = true;
+        m_discardedBytes = n;
+        m_request.body = QByteArray();
+        return MHD_YES;
+    }
+    m_request.body.append(upload, n);
+    m_bodyBytes += n;
+    return MHD_YES;
+}
+
+int HttpConnection::onFullRequest()
+{
+    m_deadline.stop();
+    if (m_tooLarge)
+        return refuse(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
+    m_phase = Phase::Handling;
     ++m_serial;
-    Q_EMIT requestReady(this, m_serial, m_request);
+    HttpRequest request = m_request;
+    m_server->dispatch(request, HttpResponder(this, m_serial));
+    if (m_abort || !m_mhd)
+        return MHD_NO;
+    if (m_pending)
+        return queuePending();
+    // The answer comes later: take the connection out of the library's loop until respond() resumes it.
+    suspend();
+    return MHD_YES;
+}
+
+int HttpConnection::queuePending()
+{
+    MHD_Response *response = std::exchange(m_pending, nullptr);
+    const MHD_Result ok = MHD_queue_response(m_mhd, unsigned(m_pendingStatus), response);
+    MHD_destroy_response(response);
+    if (ok != MHD_YES) {
+        qCWarning(lcHttp) << "libmicrohttpd did not take an answer with status" << m_pendingStatus;
+        return MHD_NO;
+    }
+    m_phase = m_pendingIsStream ? Phase::Streaming : Phase::Answered;
+    return MHD_YES;
+}
+
+int HttpConnection::refuse(int status, const QString &message)
+{
+    qCInfo(lcHttp).noquote() << "refusing a request from" << m_peer.toString() << "with" << status << message;
+    m_deadline.stop();
+    m_answeredByUs = true;
+    m_phase = Phase::Answered;
+    Q_EMIT responded(m_request, status);
+    // After a refused head the rest of the stream cannot be trusted (or is not worth reading): answer, close.
+    MHD_Response *response
+        = buildResponse(HttpResponse::error(status, HttpResponse::errorCodeFor(status), message), true);
+    if (!response)
+        return MHD_NO;
+    const MHD_Result ok = MHD_queue_response(m_mhd, unsigned(status), response);
+    MHD_destroy_response(response);
+    return ok == MHD_YES ? MHD_YES : MHD_NO;
+}
+
+MHD_Response *HttpConnection::buildResponse(const HttpResponse &r, bool close) const
+{
+    auto *body = new QByteArray(r.body);
+    // The library only reads the buffer; constData() keeps the bytes shared with the caller's copy.
+    MHD_Response *response = MHD_create_response_from_buffer_with_free_callback_cls(
+        size_t(body->size()), const_cast<char *>(body->constData()), &freeBody, body);
+    if (!response) {
+        delete body;
+        qCWarning(lcHttp) << "libmicrohttpd could not create a response";
+        return nullptr;
+    }
+    bool ownCacheControl = false;
+    for (const auto &[k, v] : r.headers) {
+        if (k.compare("cache-control", Qt::CaseInsensitive) == 0)
+            ownCacheControl = true;
+        if (MHD_add_response_header(response, k.constData(), v.constData()) != MHD_YES)
+            qCWarning(lcHttp) << "libmicrohttpd refused the response header" << k;
+    }
+    if (!r.contentType.isEmpty())
+        MHD_add_response_header(response, "Content-Type", r.contentType.constData());
+    if (!ownCacheControl)
+        MHD_add_response_header(response, "Cache-Control", "no-store");
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    if (close)
+        MHD_add_response_header(response, "Connection", "close");
+    return response;
 }
 
 void HttpConnection::setRoute(quint64 serial, const QString &route)
@@ -499,155 +342,236 @@ void HttpConnection::setRoute(quint64 serial, const QString &route)
 
 void HttpConnection::respond(quint64 serial, const HttpResponse &response)
 {
-    if (serial != m_serial || m_state != State::Handling)
+    if (!m_mhd || serial != m_serial || m_phase != Phase::Handling || m_pending || m_abort)
         return;
-    Q_EMIT responded(m_request, response.status);
-    const bool close = response.closeConnection || !m_keepAlive || m_closeWhenIdle;
-    writeResponse(response, close);
-    if (close) {
-        closeSocket();
+    m_pending = buildResponse(response, response.closeConnection || m_closeWhenIdle);
+    if (!m_pending) {
+        abort();
         return;
     }
-    m_state = State::Idle;
-    m_request = HttpRequest();
-    armTimer(m_limits.idleTimeoutMs);
-    // Continue with pipelined bytes on the next loop turn, never recursively.
-    QMetaObject::invokeMethod(this, &HttpConnection::onReadyRead, Qt::QueuedConnection);
-}
-
-void HttpConnection::writeResponse(const HttpResponse &r, bool close)
-{
-    QByteArray out;
-    out.reserve(r.body.size() + 256);
-    out += m_request.http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-    out += QByteArray::number(r.status) + ' ' + HttpResponse::reasonPhrase(r.status) + "\r\n";
-    if (!r.contentType.isEmpty())
-        out += "Content-Type: " + r.contentType + "\r\n";
-    out += "Content-Length: " + QByteArray::number(r.body.size()) + "\r\n";
-    out += close ? "Connection: close\r\n" : (m_request.http10 ? "Connection: keep-alive\r\n" : "");
-    out += "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n";
-    for (const auto &[k, v] : r.headers)
-        out += k + ": " + v + "\r\n";
-    out += "\r\n";
-    if (m_request.method != "HEAD")
-        out += r.body;
-    m_socket->write(out);
+    m_pendingStatus = response.status;
+    m_pendingIsStream = false;
+    m_answeredByUs = true;
+    Q_EMIT responded(m_request, response.status);
+    resume();
 }
 
 bool HttpConnection::startStream(quint64 serial, int status, const QList<std::pair<QByteArray, QByteArray>> &headers)
 {
-    if (serial != m_serial || m_state != State::Handling)
+    if (!m_mhd || serial != m_serial || m_phase != Phase::Handling || m_pending || m_abort)
         return false;
-    Q_EMIT responded(m_request, status);
-    m_chunkedOut = !m_request.http10;
-    QByteArray out = (m_request.http10 ? "HTTP/1.0 " : "HTTP/1.1 ") + QByteArray::number(status) + ' '
-        + HttpResponse::reasonPhrase(status) + "\r\n";
+    MHD_Response *response
+        = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, kStreamBlock, &HttpConnection::readStream, this, nullptr);
+    if (!response)
+        return false;
     for (const auto &[k, v] : headers)
-        out += k + ": " + v + "\r\n";
-    out += m_chunkedOut ? "Transfer-Encoding: chunked\r\n" : "Connection: close\r\n";
-    out += "X-Content-Type-Options: nosniff\r\n\r\n";
-    m_socket->write(out);
-    m_state = State::Streaming;
-    m_timer.stop();
-    m_in.clear();
+        MHD_add_response_header(response, k.constData(), v.constData());
+    MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+    // A stream is the last answer on its connection: when it ends, the connection ends.
+    MHD_add_response_header(response, "Connection", "close");
+    m_pending = response;
+    m_pendingStatus = status;
+    m_pendingIsStream = true;
+    m_answeredByUs = true;
+    m_stream = true;
+    Q_EMIT responded(m_request, status);
+    // While the stream is idle the library does not look at the socket, and even while it writes it does not
+    // read: watch for the client leaving ourselves so its slot is freed at once, not at the next heartbeat.
+    if (m_fd >= 0 && !m_peerWatch) {
+        m_peerWatch = new QSocketNotifier(qintptr(m_fd), QSocketNotifier::Read, this);
+        connect(m_peerWatch, &QSocketNotifier::activated, this, &HttpConnection::onPeerActivity);
+    }
+    resume();
     return true;
 }
 
 void HttpConnection::streamWrite(const QByteArray &bytes)
 {
-    if (m_state != State::Streaming || bytes.isEmpty())
+    if (!m_stream || m_streamEnding || !m_mhd || m_abort || bytes.isEmpty())
         return;
-    if (m_chunkedOut) {
-        QByteArray out = QByteArray::number(bytes.size(), 16) + "\r\n";
-        out += bytes;
-        out += "\r\n";
-        m_socket->write(out);
-    } else {
-        m_socket->write(bytes);
-    }
+    m_out.push_back(bytes);
+    m_outBytes += bytes.size();
+    if (m_outBytes >= kStreamLowWater)
+        m_drainArmed = true;
+    resume();
 }
 
 void HttpConnection::closeStream()
 {
-    if (m_state != State::Streaming)
+    if (!m_stream || !m_mhd)
         return;
-    if (m_chunkedOut)
-        m_socket->write("0\r\n\r\n");
-    closeSocket();
+    m_streamEnding = true;
+    resume();
+}
+
+ssize_t HttpConnection::readStream(void *cls, uint64_t, char *buf, size_t max)
+{
+    return static_cast<HttpConnection *>(cls)->fillStream(buf, max);
+}
+
+ssize_t HttpConnection::fillStream(char *buf, size_t max)
+{
+    if (m_abort || !m_mhd)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    if (m_out.empty()) {
+        if (m_streamEnding)
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        // Nothing to send: leave the library's loop until streamWrite() or closeStream() resumes us. The
+        // library documents suspending from a content reader as safe and calls the reader again on resume.
+        suspend();
+        return 0;
+    }
+    size_t n = 0;
+    while (!m_out.empty() && n < max) {
+        const QByteArray &front = m_out.front();
+        const size_t available = size_t(front.size() - m_outOffset);
+        const size_t take = std::min(available, max - n);
+        // Keep a write (one or more whole event frames) in one chunk when it fits in the next one instead.
+        if (n > 0 && take < available)
+            break;
+        std::memcpy(buf + n, front.constData() + m_outOffset, take);
+        n += take;
+        if (take == available) {
+            m_out.pop_front();
+            m_outOffset = 0;
+        } else {
+            m_outOffset += qsizetype(take);
+        }
+    }
+    m_outBytes -= qint64(n);
+    if (m_drainArmed && m_outBytes < kStreamLowWater) {
+        m_drainArmed = false;
+        Q_EMIT streamDrained();
+    }
+    return ssize_t(n);
+}
+
+void HttpConnection::suspend()
+{
+    if (m_suspended || !m_mhd)
+        return;
+    MHD_suspend_connection(m_mhd);
+    m_suspended = true;
+}
+
+void HttpConnection::resume()
+{
+    if (!m_suspended || !m_mhd)
+        return;
+    m_suspended = false;
+    // libmicrohttpd 0.9.75 drops MHD_USE_ITC when it has no thread of its own, so a resume does not wake its
+    // epoll descriptor: the server runs the library again itself.
+    MHD_resume_connection(m_mhd);
+    m_server->wake();
+}
+
+void HttpConnection::shutdownSocket()
+{
+    // The library owns the descriptor; shutting it down (not closing it) makes the library see the end of
+    // the connection on its next turn and clean it up through its usual path.
+    if (m_fd >= 0 && m_mhd)
+        ::shutdown(m_fd, SHUT_RDWR);
+}
+
+void HttpConnection::onPeerActivity()
+{
+    if (m_peerWatch)
+        m_peerWatch->setEnabled(false);
+    if (m_fd < 0 || !m_mhd)
+        return;
+    pollfd p {};
+    p.fd = m_fd;
+    p.events = POLLIN | POLLRDHUP;
+    if (::poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+        qCDebug(lcHttp).noquote() << "stream client" << m_peer.toString() << "left";
+        m_abort = true;
+        if (m_suspended)
+            resume(); // the reader then ends the stream with an error and the library closes the connection
+        else
+            shutdownSocket();
+    }
+    // Otherwise the client sent bytes on a stream: they are left unread, and the watch stays off; a client
+    // that then leaves is noticed at the next write (a heartbeat at the latest).
+}
+
+void HttpConnection::onDeadline()
+{
+    switch (m_phase) {
+    case Phase::Idle:
+        qCDebug(lcHttp).noquote() << "closing an idle connection from" << m_peer.toString();
+        break;
+    case Phase::Head:
+        qCInfo(lcHttp).noquote() << "closing the connection of" << m_peer.toString()
+                                 << ": its request head did not arrive within" << m_limits.headerTimeoutMs << "ms";
+        break;
+    case Phase::Body:
+        qCInfo(lcHttp).noquote() << "closing the connection of" << m_peer.toString()
+                                 << ": its request body did not arrive within" << m_limits.bodyTimeoutMs << "ms";
+        break;
+    default:
+        return;
+    }
+    shutdownSocket();
+}
+
+void HttpConnection::onCompleted(int terminationCode)
+{
+    if (!m_answeredByUs && m_phase != Phase::Idle && m_mhd) {
+        // The library answered this request itself (a head it could not parse or hold) or it ended early.
+        const MHD_ConnectionInfo *info = MHD_get_connection_info(m_mhd, MHD_CONNECTION_INFO_HTTP_STATUS);
+        const int status = info ? int(info->http_status) : 0;
+        if (status >= 100) {
+            qCInfo(lcHttp).noquote() << "libmicrohttpd refused a request from" << m_peer.toString() << "with" << status;
+            Q_EMIT responded(m_request, status);
+        }
+    } else if (terminationCode != MHD_REQUEST_TERMINATED_COMPLETED_OK && m_phase == Phase::Handling) {
+        qCDebug(lcHttp).noquote() << "the client" << m_peer.toString() << "left before its answer";
+    }
+    if (m_peerWatch) {
+        delete m_peerWatch;
+        m_peerWatch = nullptr;
+    }
+    resetRequest();
+    m_phase = Phase::Idle;
+    if (m_closeWhenIdle)
+        shutdownSocket();
+    else
+        armDeadline(m_limits.idleTimeoutMs);
+}
+
+void HttpConnection::onClosed()
+{
+    m_deadline.stop();
+    delete m_peerWatch;
+    m_peerWatch = nullptr;
+    resetRequest();
+    m_mhd = nullptr;
+    m_fd = -1;
+    m_suspended = false;
+    m_phase = Phase::Closed;
+    Q_EMIT closed(this);
 }
 
 void HttpConnection::closeWhenIdle()
 {
     m_closeWhenIdle = true;
-    if (m_state == State::Idle)
-        closeSocket();
+    if (m_phase == Phase::Idle)
+        shutdownSocket();
 }
 
 void HttpConnection::abort()
 {
-    m_state = State::Closing;
-    m_socket->abort();
-    onDisconnected();
-}
-
-void HttpConnection::fail(int status, const QString &message)
-{
-    qCInfo(lcHttp).noquote() << "rejecting request from" << m_socket->peerAddress().toString() << "with" << status
-                             << message;
-    // After a framing error the rest of the stream cannot be trusted: answer and close.
-    if (m_state == State::Idle)
-        m_request.http10 = false;
-    const bool wasHandling = m_state == State::Handling;
-    m_state = State::Handling;
-    if (!wasHandling)
-        ++m_serial;
-    HttpResponse r = HttpResponse::error(status, HttpResponse::errorCodeFor(status), message);
-    Q_EMIT responded(m_request, status);
-    writeResponse(r, true);
-    closeSocket();
-}
-
-void HttpConnection::onTimeout()
-{
-    switch (m_state) {
-    case State::Idle:
-        closeSocket();
-        break;
-    case State::Head:
-    case State::Body:
-    case State::ChunkSize:
-    case State::ChunkData:
-    case State::ChunkTrailer:
-        fail(408, QStringLiteral("the request did not arrive in time"));
-        break;
-    default:
-        break;
-    }
-}
-
-void HttpConnection::closeSocket()
-{
-    if (m_state == State::Closing && m_socket->state() == QAbstractSocket::UnconnectedState) {
-        onDisconnected();
+    if (!m_mhd)
         return;
+    m_abort = true;
+    if (m_pending) {
+        MHD_destroy_response(m_pending);
+        m_pending = nullptr;
     }
-    m_state = State::Closing;
-    m_timer.stop();
-    m_socket->disconnectFromHost();
-    if (m_socket->state() == QAbstractSocket::UnconnectedState)
-        onDisconnected();
+    if (m_suspended)
+        resume();
     else
-        QTimer::singleShot(10000, this, [this] { abort(); }); // a client that never reads its answer
-}
-
-void HttpConnection::onDisconnected()
-{
-    m_state = State::Closing;
-    m_timer.stop();
-    if (m_closedEmitted)
-        return;
-    m_closedEmitted = true;
-    Q_EMIT closed(this);
+        shutdownSocket();
 }
 
 void HttpResponder::send(const HttpResponse &response) const

@@ -35,6 +35,14 @@ struct HttpRequest
     bool hasHeader(QByteArrayView name) const;
     QString queryValue(const QString &key) const; // fully decoded
     QString param(const QString &key) const { return params.value(key); }
+
+    // Sets target, path, segments and query from a raw origin-form request-target ("/v1/jobs/7?x=1").
+    // Returns an empty string, or why the target is refused (400): not an absolute path, a fragment, a
+    // malformed or NUL percent-escape, a control character.
+    QString setTarget(const QByteArray &rawTarget);
 };
+
+// RFC 9110 token characters (method and header names).
+bool isHttpToken(QByteArrayView s);
 
 } // namespace Baton

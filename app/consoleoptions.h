@@ -13,7 +13,8 @@ namespace Baton {
 
 // The command line of baton-console (BRIEF.md):
 //   baton-console [--job-service URL] [--consul URL] [--wall] [--screenshot PNG [--screenshot-after MS]]
-// plus --profile NAME, --theme light|dark, --screenshot-view main|launch|services|health|max-offline,
+// plus --profile NAME, --theme light|dark,
+// --screenshot-view main|launch|services|health|max-offline|wall|timeline|capacity,
 // --help and --version.
 struct ConsoleOptions
 {

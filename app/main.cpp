@@ -6,9 +6,10 @@
 #include "app/tokenstore.h"
 #include "models/joblistmodel.h"
 #include "models/servicebudgetmodel.h"
+#include "widgets/jobdetailpane.h"
+#include "widgets/jobtableview.h"
 #include "widgets/launchdialog.h"
 #include "widgets/maxofflineeditor.h"
-#include "widgets/jobtableview.h"
 #include "widgets/servicesview.h"
 
 #include <cstdio>
@@ -82,7 +83,8 @@ int main(int argc, char *argv[])
     ProfileStore store(*settings);
     const std::optional<ConnectionProfile> saved = store.pick(options->profile);
     if (!options->profile.isEmpty() && (!saved || saved->name != options->profile)) {
-        printLine(stderr, QStringLiteral("baton-console: there is no saved profile called \"%1\"").arg(options->profile));
+        printLine(
+            stderr, QStringLiteral("baton-console: there is no saved profile called \"%1\"").arg(options->profile));
         return 2;
     }
     auto resolved = options->resolve(saved, QProcessEnvironment::systemEnvironment());
@@ -113,8 +115,9 @@ int main(int argc, char *argv[])
     if (options->wall) {
         window.setViewMode(MainWindow::ViewMode::Wall);
         if (!ConsoleExtensions::wallFactory())
-            printLine(stderr, QStringLiteral("baton-console: the wall display is not available in this build yet; "
-                                             "showing its placeholder (F11 returns to the operator view)"));
+            printLine(stderr,
+                QStringLiteral("baton-console: the wall display is not available in this build yet; "
+                               "showing its placeholder (F11 returns to the operator view)"));
     }
 
     if (!options->screenshotPath.isEmpty()) {
@@ -122,7 +125,9 @@ int main(int argc, char *argv[])
         const QString path = options->screenshotPath;
         // Open the requested view half way, so the data it shows had time to load. The busiest service and the
         // newest job make the most telling picture.
-        QTimer::singleShot(options->screenshotAfterMs / 2, &window, [&window, &session, view] {
+        // What the picture shows, for the line printed when it is written (scripts and tests read it).
+        auto shown = std::make_shared<QString>(view);
+        QTimer::singleShot(options->screenshotAfterMs / 2, &window, [&window, &session, view, shown] {
             QString service;
             int waiting = -1;
             for (const QString &name : session.services()->serviceNames()) {
@@ -135,8 +140,12 @@ int main(int argc, char *argv[])
             }
             if (!service.isEmpty())
                 window.servicesView()->selectService(service);
-            if (session.jobs()->rowCount() > 0)
-                window.jobTable()->selectJob(session.jobs()->jobIdAt(0));
+            const bool jobView = view == u"timeline" || view == u"capacity";
+            qint64 job = jobView ? session.jobs()->busiestActiveJob() : 0;
+            if (job == 0 && session.jobs()->rowCount() > 0)
+                job = session.jobs()->jobIdAt(0);
+            if (job > 0)
+                window.jobTable()->selectJob(job);
             if (view == u"services" || view == u"max-offline")
                 window.showPage(MainWindow::Page::Services);
             else if (view == u"health")
@@ -145,6 +154,15 @@ int main(int argc, char *argv[])
                 window.setViewMode(MainWindow::ViewMode::Wall);
             else
                 window.showPage(MainWindow::Page::Jobs);
+            if (jobView) {
+                // The Timeline and Capacity tabs are extensions: say so when this build has neither.
+                const QString tab = view == u"timeline" ? QStringLiteral("Timeline") : QStringLiteral("Capacity");
+                if (!window.detailPane()->showDetailTab(tab))
+                    *shown = QStringLiteral("%1 (no such tab in this build)").arg(view);
+                else
+                    *shown = job > 0 ? QStringLiteral("%1 of job %2").arg(view).arg(job)
+                                     : QStringLiteral("%1 (no job yet)").arg(view);
+            }
             if (view == u"launch")
                 window.openLaunchDialog();
             if (view == u"max-offline" && !service.isEmpty()) {
@@ -154,7 +172,7 @@ int main(int argc, char *argv[])
                 }
             }
         });
-        QTimer::singleShot(options->screenshotAfterMs, &window, [&window, path, view] {
+        QTimer::singleShot(options->screenshotAfterMs, &window, [&window, path, view, shown] {
             QWidget *dialog = nullptr;
             if (view == u"launch")
                 dialog = window.findChild<LaunchDialog *>();
@@ -167,7 +185,12 @@ int main(int argc, char *argv[])
                 QCoreApplication::exit(1);
                 return;
             }
-            printLine(stdout, QStringLiteral("baton-console: wrote %1 (%2×%3)").arg(path).arg(image.width()).arg(image.height()));
+            printLine(stdout,
+                QStringLiteral("baton-console: wrote %1 (%2×%3): %4")
+                    .arg(path)
+                    .arg(image.width())
+                    .arg(image.height())
+                    .arg(*shown));
             QCoreApplication::exit(0);
         });
     }

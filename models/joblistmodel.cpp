@@ -5,6 +5,7 @@
 #include "models/modelslogging.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace Baton {
 
@@ -837,6 +838,24 @@ QList<qint64> JobListModel::activeJobIds() const
     }
     std::sort(out.begin(), out.end());
     return out;
+}
+
+qint64 JobListModel::busiestActiveJob() const
+{
+    qint64 best = 0;
+    std::tuple<int, int, qint64> bestKey { -1, -1, 0 };
+    for (quint32 index : m_active) {
+        const Row &r = m_rows[index];
+        if (isTerminal(r.state))
+            continue;
+        const NodeCounts c = jobCounts(r.id);
+        const std::tuple<int, int, qint64> key { c.active(), c.waiting(), r.id };
+        if (key > bestKey) {
+            bestKey = key;
+            best = r.id;
+        }
+    }
+    return best;
 }
 
 std::pair<qint64, int> JobListModel::medianDurationS(const QString &playbook, const QString &service) const

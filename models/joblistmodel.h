@@ -120,6 +120,9 @@ public:
     int totalJobs() const { return int(m_rows.size()); }
     // Ids of jobs not finished yet, and of those whose node states are known.
     QList<qint64> activeJobIds() const;
+    // The active job with the most node runs in flight (then the most waiting, then the newest); 0 when none is
+    // active. What a screenshot or a newcomer most wants to look at.
+    qint64 busiestActiveJob() const;
     // Median duration in seconds of finished jobs with this playbook and service (service empty: any), and
     // how many runs it is based on. For the launch dialog's estimate.
     std::pair<qint64, int> medianDurationS(const QString &playbook, const QString &service) const;

@@ -68,8 +68,8 @@ JobDetailPane::JobDetailPane(NodeRunModel *nodes, NodeLogBuffer *log, QWidget *p
 
     m_nodeTable->setModel(m_nodes);
     m_nodeTable->setObjectName(QStringLiteral("nodeTable"));
-    m_nodeTable->setItemDelegateForColumn(NodeRunModel::StateColumn,
-                                          new NodeStateDelegate(NodeRunModel::NodeStateRole, m_nodeTable));
+    m_nodeTable->setItemDelegateForColumn(
+        NodeRunModel::StateColumn, new NodeStateDelegate(NodeRunModel::NodeStateRole, m_nodeTable));
     m_nodeTable->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_nodeTable->setSelectionMode(QAbstractItemView::SingleSelection);
     m_nodeTable->setAlternatingRowColors(true);
@@ -80,8 +80,10 @@ JobDetailPane::JobDetailPane(NodeRunModel *nodes, NodeLogBuffer *log, QWidget *p
     m_nodeTable->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_nodeTable->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 10);
     m_nodeTable->horizontalHeader()->setStretchLastSection(true);
-    m_nodeTable->setColumnWidth(NodeRunModel::NodeColumn, fontMetrics().horizontalAdvance(QStringLiteral("web-000.example")) + 16);
-    m_nodeTable->setColumnWidth(NodeRunModel::StateColumn, fontMetrics().horizontalAdvance(QStringLiteral("waiting for slot · stuck")) + 48);
+    m_nodeTable->setColumnWidth(
+        NodeRunModel::NodeColumn, fontMetrics().horizontalAdvance(QStringLiteral("web-000.example")) + 16);
+    m_nodeTable->setColumnWidth(
+        NodeRunModel::StateColumn, fontMetrics().horizontalAdvance(QStringLiteral("waiting for slot · stuck")) + 48);
     m_nodeTable->setColumnWidth(NodeRunModel::DetailColumn, fontMetrics().horizontalAdvance(QStringLiteral("x")) * 44);
     m_nodeTable->setColumnWidth(NodeRunModel::TaskColumn, fontMetrics().horizontalAdvance(QStringLiteral("x")) * 24);
     m_tabs->setObjectName(QStringLiteral("detailTabs"));
@@ -99,11 +101,12 @@ JobDetailPane::JobDetailPane(NodeRunModel *nodes, NodeLogBuffer *log, QWidget *p
     connect(m_nodes, &QAbstractItemModel::dataChanged, this, &JobDetailPane::refresh);
     connect(m_nodes, &QAbstractItemModel::layoutChanged, this, &JobDetailPane::updateActions);
     connect(m_cancelJob, &QPushButton::clicked, this, [this] { Q_EMIT cancelJobRequested(m_nodes->jobId()); });
-    connect(m_dropNode, &QPushButton::clicked, this, [this] { Q_EMIT dropNodeRequested(m_nodes->jobId(), selectedNode()); });
+    connect(m_dropNode, &QPushButton::clicked, this,
+        [this] { Q_EMIT dropNodeRequested(m_nodes->jobId(), selectedNode()); });
     connect(m_killNode, &QPushButton::clicked, this,
-            [this] { Q_EMIT forceKillNodeRequested(m_nodes->jobId(), selectedNode()); });
+        [this] { Q_EMIT forceKillNodeRequested(m_nodes->jobId(), selectedNode()); });
     connect(m_relaunch, &QPushButton::clicked, this,
-            [this] { Q_EMIT relaunchRequested(m_nodes->jobId(), m_nodes->failedNodes()); });
+        [this] { Q_EMIT relaunchRequested(m_nodes->jobId(), m_nodes->failedNodes()); });
     refresh();
 }
 
@@ -121,6 +124,17 @@ QString JobDetailPane::selectedNode() const
 void JobDetailPane::showLogTab()
 {
     m_tabs->setCurrentWidget(m_logView);
+}
+
+bool JobDetailPane::showDetailTab(const QString &title)
+{
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->tabText(i).remove(u'&').compare(title, Qt::CaseInsensitive) == 0) {
+            m_tabs->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
 }
 
 void JobDetailPane::setReadOnly(bool readOnly)
@@ -163,8 +177,9 @@ void JobDetailPane::refresh()
         notices << QStringLiteral("Halted: %1").arg(j.haltReason);
     if (j.cancel)
         notices << QStringLiteral("Cancel requested by %1 (%2)")
-                       .arg(j.cancel->by, j.cancel->mode == CancelRequest::Mode::Force ? QStringLiteral("force")
-                                                                                       : QStringLiteral("graceful"));
+                       .arg(j.cancel->by,
+                           j.cancel->mode == CancelRequest::Mode::Force ? QStringLiteral("force")
+                                                                        : QStringLiteral("graceful"));
     if (notices.isEmpty()) {
         m_notice->hide();
     } else {

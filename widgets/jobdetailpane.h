@@ -33,6 +33,8 @@ public:
     void refresh();
     void setReadOnly(bool readOnly);
     void showLogTab();
+    // Makes the tab with this title current (added tabs included, "&" ignored); false when there is none.
+    bool showDetailTab(const QString &title);
     QString selectedNode() const;
 
 Q_SIGNALS:

@@ -4,6 +4,7 @@
 #include "support/fakejobservice.h"
 #include "support/testpaths.h"
 
+#include <QDateTime>
 #include <QImage>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -116,7 +117,7 @@ private Q_SLOTS:
         env.insert("XDG_CONFIG_HOME", m_home.path());
         p.setProcessEnvironment(env);
         p.start(TestPaths::program("baton-console"),
-                { "--job-service", service.url().toString(), "--screenshot", png, "--screenshot-after", "800" });
+            { "--job-service", service.url().toString(), "--screenshot", png, "--screenshot-after", "800" });
         QVERIFY(p.waitForStarted(10000));
         QTRY_VERIFY_WITH_TIMEOUT(p.state() == QProcess::NotRunning, 60000);
         QCOMPARE(p.exitCode(), 0);
@@ -124,6 +125,72 @@ private Q_SLOTS:
         QVERIFY(!image.isNull());
         QVERIFY(image.width() >= 800 && image.height() >= 500);
         QVERIFY(service.requestCount("GET", "/v1/jobs") >= 1);
+    }
+
+    // --screenshot-view timeline / capacity select the busiest active job (not merely the newest) and show that
+    // tab of the detail pane; with no active job, the newest job.
+    void screenshotOfAJobsTimelineAndCapacity_data()
+    {
+        QTest::addColumn<QString>("view");
+        QTest::addColumn<bool>("active");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("timeline, busiest") << "timeline" << true << "timeline of job 1";
+        QTest::newRow("capacity, busiest") << "capacity" << true << "capacity of job 1";
+        QTest::newRow("timeline, newest") << "timeline" << false << "timeline of job 2";
+    }
+
+    void screenshotOfAJobsTimelineAndCapacity()
+    {
+        QFETCH(QString, view);
+        QFETCH(bool, active);
+        QFETCH(QString, expected);
+        Test::FakeJobService service;
+        QVERIFY(service.listen());
+        auto job = [&](const QStringList &nodes, const QList<NodeRunState> &states) {
+            Job j;
+            j.spec.playbook = "rolling.yml";
+            j.spec.target.service = "web";
+            j.operatorName = "alice";
+            j.createdAtMs = QDateTime::currentMSecsSinceEpoch() - 60000 + service.jobCount() * 1000;
+            for (int i = 0; i < nodes.size(); ++i) {
+                NodeRun r;
+                r.node = nodes[i];
+                r.service = "web";
+                r.state = states[i];
+                r.transitions = { { states[i], j.createdAtMs + 1000, {} } };
+                j.nodes << r;
+            }
+            j.counts = j.countNodes();
+            j.state = j.counts.terminal() == j.counts.total() ? JobState::Succeeded : JobState::Running;
+            return service.addJob(j);
+        };
+        using S = NodeRunState;
+        if (active) {
+            QCOMPARE(job({ "web-1", "web-2", "web-3" }, { S::InMaintenance, S::Verifying, S::WaitingForSlot }), 1);
+            QCOMPARE(job({ "web-4", "web-5" }, { S::InMaintenance, S::Queued }), 2); // newer, fewer in flight
+        } else {
+            QCOMPARE(job({ "web-1" }, { S::Succeeded }), 1);
+            QCOMPARE(job({ "web-2" }, { S::Succeeded }), 2);
+        }
+        QTemporaryDir out;
+        const QString png = out.filePath(view + ".png");
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("QT_QPA_PLATFORM", "offscreen");
+        env.insert("BATON_TOKEN_STORE", "file");
+        env.insert("XDG_CONFIG_HOME", m_home.path());
+        p.setProcessEnvironment(env);
+        p.start(TestPaths::program("baton-console"),
+            { "--job-service", service.url().toString(), "--screenshot", png, "--screenshot-view", view,
+                "--screenshot-after", "1500" });
+        QVERIFY(p.waitForStarted(10000));
+        QTRY_VERIFY_WITH_TIMEOUT(p.state() == QProcess::NotRunning, 60000);
+        const QByteArray stdoutText = p.readAllStandardOutput();
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY2(stdoutText.contains(expected.toUtf8()), stdoutText.constData());
+        QVERIFY(!QImage(png).isNull());
+        // The selected job's snapshot was fetched for the detail pane.
+        QVERIFY(service.requestCount("GET", expected.endsWith('1') ? "/v1/jobs/1" : "/v1/jobs/2") >= 1);
     }
 
     void screenshotIntoAMissingFolderFails()

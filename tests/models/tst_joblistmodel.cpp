@@ -388,6 +388,33 @@ private Q_SLOTS:
         QCOMPARE(m_model->activeJobIds(), (QList<qint64> { 10 }));
     }
 
+    void busiestActiveJobHasTheMostRunsInFlight()
+    {
+        QCOMPARE(m_model->busiestActiveJob(), 0); // nothing at all
+        Job done = makeJob(1, "rolling.yml", "web", { "web-1" }, JobState::Succeeded);
+        done.nodes[0].state = NodeRunState::Succeeded;
+        done.counts = done.countNodes();
+        Job busy = makeJob(2, "rolling.yml", "web", { "web-1", "web-2", "web-3" });
+        busy.state = JobState::Running;
+        busy.nodes[0].state = NodeRunState::InMaintenance;
+        busy.nodes[1].state = NodeRunState::Verifying;
+        busy.counts = busy.countNodes();
+        Job newer = makeJob(3, "rolling.yml", "db", { "db-1", "db-2", "db-3", "db-4" });
+        newer.state = JobState::Running;
+        newer.nodes[0].state = NodeRunState::InMaintenance;
+        newer.counts = newer.countNodes(); // one in flight, three waiting
+        m_model->replaceHistory({ newer, busy, done }, false);
+        QCOMPARE(m_model->busiestActiveJob(), 2);
+        // Live events move it: the newer job gets a second and a third node in flight.
+        m_model->applyEvents(
+            { nodeState(3, "db-2", NodeRunState::Starting), nodeState(3, "db-3", NodeRunState::InMaintenance) });
+        m_model->flush();
+        QCOMPARE(m_model->busiestActiveJob(), 3);
+        // A finished job is never the busiest, however many nodes it had.
+        m_model->replaceHistory({ done }, false);
+        QCOMPARE(m_model->busiestActiveJob(), 0);
+    }
+
     void headersAndRolesAreComplete()
     {
         m_model->replaceHistory({ makeJob(1, "x.yml", "web", { "a" }, JobState::Succeeded) }, false);

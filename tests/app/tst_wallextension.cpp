@@ -111,6 +111,38 @@ private Q_SLOTS:
         QVERIFY(wall->staleText().startsWith("Reconnecting") || wall->staleText().startsWith("Connection lost"));
     }
 
+    void reconnectsAndCatchesUpAfterAnOutage()
+    {
+        const qint64 id = m_service->createJob(spec("web"));
+        std::unique_ptr<QWidget> page(createWallPage(m_session.get(), nullptr));
+        auto *wall = page->findChild<WallDisplay *>();
+        auto *jobs = page->findChild<TimelineJobs *>();
+        wall->resize(1920, 1080);
+        connectSession();
+        QTRY_VERIFY(wall->visibleJobs().contains(id));
+        QTRY_VERIFY(!wall->isStale());
+        m_service->setNodeState(id, "web-1", NodeRunState::InMaintenance, {}, "restart");
+        QTRY_COMPARE(jobs->model(id)->lane(jobs->model(id)->laneOf("web-1")).state, NodeRunState::InMaintenance);
+        const quint64 seenBefore = m_service->lastSeq();
+        // The service goes away; the wall says so.
+        const quint16 port = m_service->port();
+        m_service->close();
+        m_service->dropStreams();
+        QTRY_VERIFY(wall->isStale());
+        // Things move while the wall cannot see them.
+        m_service->setNodeState(id, "web-1", NodeRunState::Verifying);
+        m_service->setNodeState(id, "web-2", NodeRunState::WaitingForSlot, "slots held by web-1");
+        // The service is back on the same address: the wall reconnects by itself, resumes after the last event
+        // it had, and shows what it missed.
+        QVERIFY(m_service->listen(port));
+        QTRY_VERIFY_WITH_TIMEOUT(!wall->isStale(), 30'000);
+        TimelineModel *m = jobs->model(id);
+        QTRY_COMPARE(m->lane(m->laneOf("web-2")).state, NodeRunState::WaitingForSlot);
+        QCOMPARE(m->lane(m->laneOf("web-1")).state, NodeRunState::Verifying);
+        QVERIFY(m_service->lastEventIdsSeen().contains(QByteArray::number(seenBefore)));
+        QVERIFY(wall->staleText().isEmpty());
+    }
+
     void fullScreenWhileShownAndEscLeaves()
     {
         QWidget window;

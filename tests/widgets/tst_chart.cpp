@@ -4,6 +4,7 @@
 #include "models/capacityhistory.h"
 #include "support/testpaths.h"
 
+#include <QChartView>
 #include <QDirIterator>
 #include <QElapsedTimer>
 #include <QFile>
@@ -64,6 +65,24 @@ private Q_SLOTS:
         QCOMPARE(std::max_element(shown.begin(), shown.end(), [](auto a, auto b) { return a.y() < b.y(); })->y(), 99.0);
         QCOMPARE(shown.constFirst(), many.constFirst());
         QCOMPARE(shown.constLast(), many.constLast());
+    }
+
+    void nothingAnimatesOrSmooths()
+    {
+        // A live wall display redraws nothing between replacements: no animation (which would repaint for a
+        // second after every update) and no antialiasing (raster, no OpenGL assumed). The adapter's own view is
+        // inspected here; the test may name Qt Charts, the product outside chart.cpp may not.
+        Chart chart;
+        chart.addSeries({ "a", Qt::red });
+        const QList<QChartView *> views = chart.findChildren<QChartView *>();
+        QCOMPARE(views.size(), 1);
+        QCOMPARE(views.constFirst()->chart()->animationOptions(), QChart::NoAnimation);
+        QVERIFY(!views.constFirst()->renderHints().testFlag(QPainter::Antialiasing));
+        // Replacing the series does not switch either on.
+        chart.setPoints(0, wave(100));
+        chart.flush();
+        QCOMPARE(views.constFirst()->chart()->animationOptions(), QChart::NoAnimation);
+        QCOMPARE(views.constFirst()->chart()->series().size(), 1);
     }
 
     void badSeriesIndexIsIgnored()

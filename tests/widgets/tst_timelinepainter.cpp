@@ -4,6 +4,8 @@
 #include "support/timelinefixtures.h"
 
 #include <QImage>
+#include <QPaintDevice>
+#include <QPaintEngine>
 #include <QPainter>
 #include <QTest>
 
@@ -63,6 +65,100 @@ QImage render(TimelinePainter &tp, qreal dpr = 1.0)
     tp.paint(p, QRect(QPoint(0, 0), tp.size()));
     return img;
 }
+
+// A paint device that records what a vector device (SVG, print) is asked to fill: the brush of every rectangle
+// fill, in order, so a test can see whether fills are grouped by style or interleaved run by run.
+class FillRecorder : public QPaintDevice
+{
+public:
+    struct Fill
+    {
+        QColor color;
+        Qt::BrushStyle style;
+        int rects;
+        qreal left; // of the first rectangle, in device coordinates
+    };
+
+    explicit FillRecorder(QSize size)
+        : m_size(size)
+        , m_engine(this)
+    {
+    }
+    QPaintEngine *paintEngine() const override { return const_cast<Engine *>(&m_engine); }
+    const QList<Fill> &fills() const { return m_fills; }
+
+protected:
+    int metric(PaintDeviceMetric m) const override
+    {
+        switch (m) {
+        case PdmWidth:
+            return m_size.width();
+        case PdmHeight:
+            return m_size.height();
+        case PdmWidthMM:
+            return m_size.width() * 254 / 960;
+        case PdmHeightMM:
+            return m_size.height() * 254 / 960;
+        case PdmNumColors:
+            return INT_MAX;
+        case PdmDepth:
+            return 32;
+        case PdmDpiX:
+        case PdmDpiY:
+        case PdmPhysicalDpiX:
+        case PdmPhysicalDpiY:
+            return 96;
+        case PdmDevicePixelRatio:
+            return 1;
+        case PdmDevicePixelRatioScaled:
+            return int(QPaintDevice::devicePixelRatioFScale());
+        default:
+            return 0;
+        }
+    }
+
+private:
+    class Engine : public QPaintEngine
+    {
+    public:
+        explicit Engine(FillRecorder *owner)
+            : QPaintEngine(AllFeatures)
+            , m_owner(owner)
+        {
+        }
+        bool begin(QPaintDevice *) override { return true; }
+        bool end() override { return true; }
+        Type type() const override { return QPaintEngine::User; }
+        void updateState(const QPaintEngineState &s) override
+        {
+            if (s.state() & DirtyBrush)
+                m_brush = s.brush();
+        }
+        void drawRects(const QRect *rects, int count) override { record(count, count > 0 ? rects[0].left() : 0); }
+        void drawRects(const QRectF *rects, int count) override { record(count, count > 0 ? rects[0].left() : 0); }
+        void drawPixmap(const QRectF &, const QPixmap &, const QRectF &) override { }
+        void drawImage(const QRectF &, const QImage &, const QRectF &, Qt::ImageConversionFlags) override { }
+        void drawPolygon(const QPointF *, int, PolygonDrawMode) override { }
+        void drawPolygon(const QPoint *, int, PolygonDrawMode) override { }
+        void drawPath(const QPainterPath &) override { }
+        void drawLines(const QLineF *, int) override { }
+        void drawLines(const QLine *, int) override { }
+        void drawTextItem(const QPointF &, const QTextItem &) override { }
+
+    private:
+        void record(int count, qreal left)
+        {
+            if (m_brush.style() != Qt::NoBrush)
+                m_owner->m_fills.push_back({ m_brush.color(), m_brush.style(), count, left + painter()->transform().dx() });
+        }
+        FillRecorder *m_owner;
+        QBrush m_brush;
+    };
+
+    QSize m_size;
+    Engine m_engine;
+    QList<Fill> m_fills;
+};
 
 } // namespace
 
@@ -336,6 +432,46 @@ private Q_SLOTS:
         }
         QVERIFY2(waiting.size() >= 2, "waiting span has no pattern");
         QCOMPARE(solid.size(), 1);
+    }
+
+    void vectorFillsAreBatchedByStyle()
+    {
+        // Fifteen lanes of twenty alternating states, each span 50 px wide: a few hundred bars. On a vector
+        // device they are filled style by style, so the brush changes a handful of times, not once per bar.
+        const NodeRunState cycle[] = { NodeRunState::WaitingForSlot, NodeRunState::InMaintenance, NodeRunState::Verifying,
+            NodeRunState::Starting };
+        QList<QList<std::pair<NodeRunState, qint64>>> lanes;
+        for (int l = 0; l < 15; ++l) {
+            QList<std::pair<NodeRunState, qint64>> lane;
+            for (int i = 0; i < 20; ++i)
+                lane.push_back({ cycle[(i + l) % 4], qint64(i) * 500 });
+            lanes << lane;
+        }
+        TimelineModel m;
+        m.setJob(laneJob(lanes));
+        TimelinePainter tp;
+        setUp(tp, &m);
+        FillRecorder device(tp.size());
+        {
+            QPainter p(&device);
+            tp.paint(p, QRect(QPoint(0, 0), tp.size()));
+        }
+        // The bars: fills inside the lane area (the label column has a state chip per lane, drawn with its label).
+        QList<FillRecorder::Fill> bars;
+        for (const FillRecorder::Fill &f : device.fills()) {
+            if (f.left >= tp.laneArea().left())
+                bars << f;
+        }
+        int rects = 0;
+        int changes = 0;
+        for (qsizetype i = 0; i < bars.size(); ++i) {
+            rects += bars.at(i).rects;
+            if (i > 0 && (bars.at(i).color != bars.at(i - 1).color || bars.at(i).style != bars.at(i - 1).style))
+                ++changes;
+        }
+        QVERIFY2(rects >= 15 * 20, qPrintable(QString::number(rects)));
+        // Each style: its fill, then its pattern; plus zebra, header band and grid fills. Bar by bar would be ~600.
+        QVERIFY2(changes <= 30, qPrintable(QStringLiteral("%1 brush changes for %2 rectangles").arg(changes).arg(rects)));
     }
 
     void nowLineTimer()

@@ -5,6 +5,9 @@
 #include "widgets/budgetgauge.h"
 #include "widgets/walltile.h"
 
+#include <QAbstractButton>
+#include <QAction>
+#include <QLineEdit>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -216,6 +219,49 @@ private Q_SLOTS:
         QSignalSpy exit(&w.wall, &WallDisplay::exitRequested);
         QTest::keyClick(&w.wall, Qt::Key_Escape);
         QCOMPARE(exit.count(), 1);
+    }
+
+    void readOnlyDarkAndLargeType()
+    {
+        Wall w;
+        w.jobs.applyJob(job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0));
+        ServiceBudget b;
+        b.service = QStringLiteral("web");
+        b.instances = 4;
+        w.wall.setServiceBudgets({ b });
+        w.wall.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w.wall));
+        // Read-only: nothing on the wall can launch, cancel or edit anything.
+        QVERIFY(w.wall.findChildren<QAbstractButton *>().isEmpty());
+        QVERIFY(w.wall.findChildren<QLineEdit *>().isEmpty());
+        QVERIFY(w.wall.findChildren<QAction *>().isEmpty());
+        QVERIFY(w.wall.actions().isEmpty());
+        QSignalSpy exit(&w.wall, &WallDisplay::exitRequested);
+        const QList<qint64> shown = w.wall.visibleJobs();
+        const QList<WallTile *> tiles = w.wall.findChildren<WallTile *>();
+        QVERIFY(!tiles.isEmpty());
+        QTest::mouseClick(tiles.constFirst(), Qt::LeftButton, {}, tiles.constFirst()->rect().center());
+        QTest::mouseDClick(tiles.constFirst(), Qt::LeftButton, {}, tiles.constFirst()->rect().center());
+        QTest::mouseClick(tiles.constFirst(), Qt::RightButton, {}, tiles.constFirst()->rect().center());
+        QCOMPARE(w.wall.visibleJobs(), shown);
+        QCOMPARE(exit.count(), 0);
+        QCOMPARE(w.jobs.model(1)->lane(0).state, NodeRunState::InMaintenance);
+        // Dark: the picture is mostly dark whatever the desktop theme.
+        QVERIFY(w.wall.palette().color(QPalette::Window).lightness() < 80);
+        const QImage img = w.wall.grab().toImage().convertToFormat(QImage::Format_Grayscale8);
+        qint64 sum = 0;
+        for (int y = 0; y < img.height(); y += 4) {
+            for (int x = 0; x < img.width(); x += 4)
+                sum += qGray(img.pixel(x, y));
+        }
+        const qint64 mean = sum / (((img.height() + 3) / 4) * qint64((img.width() + 3) / 4));
+        QVERIFY2(mean < 90, qPrintable(QString::number(mean)));
+        // Large type by default, and the type size is the operator's (+/-), kept for the screen.
+        QVERIFY(w.wall.wallLayout().fontScale >= 1.5);
+        w.wall.useScreenKey(QStringLiteral("test-screen"));
+        const qreal before = w.wall.wallLayout().fontScale;
+        QTest::keyClick(&w.wall, Qt::Key_Plus);
+        QVERIFY(w.wall.wallLayout().fontScale > before);
     }
 
     void budgetsInTroubleComeFirst()

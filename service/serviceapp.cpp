@@ -204,18 +204,20 @@ Result<void> ServiceApp::start()
 
 void ServiceApp::continueStartup()
 {
-    if (auto r = m_jobs->recover(); !r) {
-        qCCritical(lcService).noquote() << "recovering unfinished jobs failed:" << r.error().message;
-        Q_EMIT stopped(1);
-        return;
-    }
-    connect(&m_trim, &QTimer::timeout, this, &ServiceApp::trimEvents);
-    m_trim.start(10 * 60 * 1000);
-    trimEvents();
-    if (auto r = writeReadyFile(); !r) {
-        qCCritical(lcService).noquote() << r.error().message;
-        Q_EMIT stopped(1);
-    }
+    m_jobs->recover([this](Result<void> r) {
+        if (!r) {
+            qCCritical(lcService).noquote() << "recovering unfinished jobs failed:" << r.error().message;
+            Q_EMIT stopped(1);
+            return;
+        }
+        connect(&m_trim, &QTimer::timeout, this, &ServiceApp::trimEvents);
+        m_trim.start(10 * 60 * 1000);
+        trimEvents();
+        if (auto written = writeReadyFile(); !written) {
+            qCCritical(lcService).noquote() << written.error().message;
+            Q_EMIT stopped(1);
+        }
+    });
 }
 
 void ServiceApp::trimEvents()

@@ -245,16 +245,21 @@ void ConsulClientGateway::releaseNodeLock(const QString &node, QObject *context,
     });
 }
 
-void ConsulClientGateway::inMaintenance(const QString &node, QObject *context, BoolDone done)
+void ConsulClientGateway::maintenanceChecks(const QString &node, QObject *context, MaintenanceDone done)
 {
-    m_client->healthNode(node, {}, context, [done](ConsulReply<QList<Consul::HealthCheck>> r) {
+    // A consistent read: this decides whether a killed run left its node in maintenance, so it must not be
+    // answered from a lagging follower.
+    Consul::QueryOptions options;
+    options.consistency = Consul::Consistency::Consistent;
+    m_client->healthNode(node, options, context, [done](ConsulReply<QList<Consul::HealthCheck>> r) {
         if (!r.ok())
             return done(fail(r.result.error()));
+        QList<MaintenanceCheck> found;
         for (const Consul::HealthCheck &c : *r.result) {
             if (c.isMaintenance())
-                return done(true);
+                found.append(MaintenanceCheck { c.checkId, c.serviceId, c.notes });
         }
-        done(false);
+        done(found);
     });
 }
 

@@ -33,7 +33,7 @@ public:
     void acquireNodeLock(const QString &node, const QByteArray &value, QObject *context, LockDone done) override;
     void waitNodeLock(const QString &node, quint64 index, QObject *context, LockDone done) override;
     void releaseNodeLock(const QString &node, QObject *context, VoidDone done) override;
-    void inMaintenance(const QString &node, QObject *context, BoolDone done) override;
+    void maintenanceChecks(const QString &node, QObject *context, MaintenanceDone done) override;
     void destroySession(const QString &sessionId, QObject *context, VoidDone done) override;
     QString sessionId() const override { return m_session; }
     void shutdown(QObject *context, VoidDone done) override;

@@ -22,6 +22,15 @@ struct ResolvedNode
     QMap<QString, QString> meta;
 };
 
+// A maintenance check on a node (Consul's _node_maintenance, or _service_maintenance:<id> for one service),
+// with the reason given when it was turned on. The gate writes "baton: job <id> by <operator>".
+struct MaintenanceCheck
+{
+    QString checkId;
+    QString serviceId; // "" for node maintenance
+    QString notes;
+};
+
 struct NodeLockState
 {
     bool acquired = false;
@@ -40,8 +49,8 @@ public:
     using NodesDone = std::function<void(Result<QList<ResolvedNode>>)>;
     using LockDone = std::function<void(Result<NodeLockState>)>;
     using VoidDone = std::function<void(Result<void>)>;
-    using BoolDone = std::function<void(Result<bool>)>;
     using TextDone = std::function<void(Result<std::optional<QString>>)>;
+    using MaintenanceDone = std::function<void(Result<QList<MaintenanceCheck>>)>;
 
     using QObject::QObject;
 
@@ -60,8 +69,8 @@ public:
     // with its current holder (acquired is always false here).
     virtual void waitNodeLock(const QString &node, quint64 index, QObject *context, LockDone done) = 0;
     virtual void releaseNodeLock(const QString &node, QObject *context, VoidDone done) = 0;
-    // True when the node or one of its services has a maintenance check.
-    virtual void inMaintenance(const QString &node, QObject *context, BoolDone done) = 0;
+    // The node's maintenance checks (node level and every service's), as the catalog shows them now.
+    virtual void maintenanceChecks(const QString &node, QObject *context, MaintenanceDone done) = 0;
 
     // Destroys a session an earlier run of this instance left (its locks go with it).
     virtual void destroySession(const QString &sessionId, QObject *context, VoidDone done) = 0;

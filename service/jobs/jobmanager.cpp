@@ -36,6 +36,7 @@ public:
         Jitter,
         Running,
         Stopping,
+        Settling, // the process is gone; asking Consul whether it left the node in maintenance
         Done
     };
 
@@ -81,6 +82,13 @@ struct JobManager::ActiveJob
 };
 
 namespace {
+
+// How long a stopped run waits for Consul to say whether its node is in maintenance before it decides from the
+// last event seen (and how long startup waits for the same answer about runs an earlier process left).
+constexpr int kMaintenanceAnswerMs = 10000;
+// A killed gate may have sent its maintenance request a moment before it died, and an agent syncs a new check
+// to the catalog a moment after it takes it: when the first reading shows no maintenance, read once more.
+constexpr int kMaintenanceRecheckMs = 1000;
 
 QString oneLine(QString s, int max = 300)
 {
@@ -459,7 +467,8 @@ void JobManager::dispatch(NodeSlot *slot)
 
 void JobManager::acquireLock(NodeSlot *slot)
 {
-    if (slot->phase == NodeSlot::Phase::Done || slot->phase == NodeSlot::Phase::Stopping)
+    if (slot->phase == NodeSlot::Phase::Done || slot->phase == NodeSlot::Phase::Stopping
+        || slot->phase == NodeSlot::Phase::Settling)
         return;
     const NodeRun &run = slot->job->job.nodes[slot->index];
     if (NodeSlot *holder = m_localLocks.value(run.node); holder && holder != slot) {
@@ -889,8 +898,8 @@ void JobManager::applyHalt(ActiveJob *a, NodeSlot *failed)
 void JobManager::stopNode(
     NodeSlot *slot, Intent intent, NodeRunState finalState, const QString &reason, bool releaseMaintenance)
 {
-    if (slot->phase == NodeSlot::Phase::Done)
-        return;
+    if (slot->phase == NodeSlot::Phase::Done || slot->phase == NodeSlot::Phase::Settling)
+        return; // already ending
     if (slot->phase == NodeSlot::Phase::Running || slot->phase == NodeSlot::Phase::Stopping) {
         if (slot->intent == Intent::None) {
             slot->intent = intent;
@@ -920,44 +929,137 @@ void JobManager::onRunnerFinished(NodeSlot *slot, int exitCode, bool normalExit)
     ActiveJob *a = slot->job;
     NodeRun &run = a->job.nodes[slot->index];
     run.exitCode = normalExit ? exitCode : -1;
-    const bool inMaintenance = (run.state == NodeRunState::InMaintenance || run.state == NodeRunState::Verifying)
+    RunEnd end;
+    end.eventSaysMaintenance = (run.state == NodeRunState::InMaintenance || run.state == NodeRunState::Verifying)
         && !(slot->mapper && slot->mapper->leftMaintenance());
     serviceLog(slot,
         normalExit ? QStringLiteral("ansible-playbook exited with code %1").arg(exitCode)
                    : QStringLiteral("ansible-playbook was killed"));
-    NodeRunState state;
-    QString reason;
-    bool spawnRelease = false;
     if (slot->intent != Intent::None) {
-        state = slot->intentState;
-        reason = slot->intentReason;
-        if (inMaintenance) {
-            if (slot->releaseMaintenance) {
-                spawnRelease = true;
-                reason += QStringLiteral("; its maintenance is being released");
-            } else {
-                run.maintenanceLeftOn = true;
-                reason += QStringLiteral("; maintenance left on for inspection");
-            }
-        }
+        end.intended = true;
+        end.state = slot->intentState;
+        end.reason = slot->intentReason;
     } else {
-        state = slot->mapper ? slot->mapper->finalState(exitCode, normalExit)
-                             : (exitCode == 0 && normalExit ? NodeRunState::Succeeded : NodeRunState::Failed);
-        reason = slot->mapper ? slot->mapper->finalReason(exitCode, normalExit) : QString();
-        if (state != NodeRunState::Succeeded && inMaintenance) {
-            run.maintenanceLeftOn = true;
-            reason += QStringLiteral(" (the node is still in maintenance)");
-        }
+        end.state = slot->mapper ? slot->mapper->finalState(exitCode, normalExit)
+                                 : (exitCode == 0 && normalExit ? NodeRunState::Succeeded : NodeRunState::Failed);
+        end.reason = slot->mapper ? slot->mapper->finalReason(exitCode, normalExit) : QString();
     }
     if (slot->runner) {
         slot->runner->deleteLater();
         slot->runner = nullptr;
     }
+    if (end.state == NodeRunState::Succeeded) {
+        endNode(slot, end.state, end.reason);
+        pumpRunners();
+        return;
+    }
+    checkMaintenanceThenEnd(slot, end);
+}
+
+JobManager::MaintenanceFinding JobManager::findMaintenance(const Result<QList<MaintenanceCheck>> &checks, qint64 jobId)
+{
+    MaintenanceFinding f;
+    if (!checks) {
+        f.detail = checks.error().message;
+        return f;
+    }
+    f.known = true;
+    // The gate's reason is "baton: job <id> by <operator>" (docs/coordination.md).
+    const QString prefix = QStringLiteral("baton: job %1").arg(jobId);
+    for (const MaintenanceCheck &c : *checks) {
+        const QString notes = c.notes.trimmed();
+        if (notes == prefix || notes.startsWith(prefix + u' ')) {
+            f.ours = true;
+            f.detail = notes;
+        }
+    }
+    return f;
+}
+
+void JobManager::checkMaintenanceThenEnd(NodeSlot *slot, const RunEnd &end)
+{
+    // The last event seen is no proof of where the node is: a gate killed after turning maintenance on but
+    // before its "entered" event arrived leaves the node in maintenance while the run still reads
+    // waiting_for_slot, and one killed after leaving reads in_maintenance. Consul decides. The node lock is
+    // kept meanwhile, so no other job takes the node before this is settled.
+    slot->phase = NodeSlot::Phase::Settling;
+    pumpRunners();
+    if (!slot->calls)
+        slot->calls = new QObject(slot);
+    QObject *calls = slot->calls;
+    const QString node = slot->job->job.nodes[slot->index].node;
+    const qint64 jobId = slot->job->job.id;
+    const QPointer<NodeSlot> guard(slot);
+    auto settled = std::make_shared<bool>(false);
+    auto finish = [this, guard, end, settled](const MaintenanceFinding &f) {
+        if (*settled)
+            return;
+        *settled = true;
+        if (guard && guard->phase == NodeSlot::Phase::Settling)
+            settleRun(guard, end, f);
+    };
+    m_consul->maintenanceChecks(node, calls, [this, calls, node, jobId, finish](Result<QList<MaintenanceCheck>> first) {
+        const MaintenanceFinding f = findMaintenance(first, jobId);
+        if (!f.known || f.ours)
+            return finish(f);
+        QTimer::singleShot(kMaintenanceRecheckMs, calls, [this, calls, node, jobId, finish] {
+            m_consul->maintenanceChecks(node, calls,
+                [jobId, finish](Result<QList<MaintenanceCheck>> second) { finish(findMaintenance(second, jobId)); });
+        });
+    });
+    QTimer::singleShot(kMaintenanceAnswerMs, calls, [finish] {
+        finish(MaintenanceFinding {
+            false, false, QStringLiteral("no answer within %1 s").arg(kMaintenanceAnswerMs / 1000) });
+    });
+}
+
+void JobManager::settleRun(NodeSlot *slot, const RunEnd &end, const MaintenanceFinding &found)
+{
+    if (QObject *calls = std::exchange(slot->calls, nullptr))
+        calls->deleteLater(); // we may be inside one of its callbacks
+    ActiveJob *a = slot->job;
+    NodeRun &run = a->job.nodes[slot->index];
+    bool inMaintenance = false;
+    if (found.known) {
+        inMaintenance = found.ours;
+        if (found.ours && !end.eventSaysMaintenance)
+            serviceLog(slot,
+                QStringLiteral("Consul shows the node in this job's maintenance (%1) although the run never "
+                               "reported entering it")
+                    .arg(oneLine(found.detail, 200)));
+        else if (!found.ours && end.eventSaysMaintenance)
+            serviceLog(slot, QStringLiteral("Consul shows no maintenance of this job on the node any more"));
+    } else {
+        // Without Consul, err on the side of inspection: a run that had reached the gate's enter step may
+        // have turned maintenance on.
+        inMaintenance = end.eventSaysMaintenance || run.state == NodeRunState::WaitingForSlot;
+        serviceLog(slot,
+            QStringLiteral("could not read the node's maintenance from Consul (%1); deciding from the last event")
+                .arg(oneLine(found.detail, 200)));
+    }
+    QString reason = end.reason;
+    bool spawnRelease = false;
+    if (inMaintenance) {
+        if (end.intended && slot->releaseMaintenance) {
+            spawnRelease = true;
+            reason += QStringLiteral("; its maintenance is being released");
+        } else {
+            run.maintenanceLeftOn = true;
+            if (end.intended)
+                reason += found.known ? QStringLiteral("; maintenance left on for inspection")
+                                      : QStringLiteral("; the node may be in maintenance (Consul could not be read): "
+                                                       "left for inspection");
+            else
+                reason += found.known ? QStringLiteral(" (the node is still in maintenance)")
+                                      : QStringLiteral(" (the node may still be in maintenance; Consul could not be "
+                                                       "read)");
+        }
+    }
     const QString node = run.node;
     const QString service = run.service;
     const QString address = run.address;
     const QString operatorName = a->job.operatorName;
-    endNode(slot, state, reason);
+    endNode(slot, end.state, reason);
     pumpRunners();
     if (spawnRelease) {
         Principal who { operatorName, Role::Operator, false };
@@ -1231,15 +1333,15 @@ Result<Job> JobManager::job(qint64 id) const
 
 // ---------------------------------------------------------------------------------------------- recovery
 
-Result<void> JobManager::recover()
+void JobManager::recover(std::function<void(Result<void>)> done)
 {
-    BATON_TRY(unfinished, m_store->loadUnfinishedJobs());
-    const qint64 now = Timestamps::nowMs();
-    for (UnfinishedJob &u : unfinished) {
-        Job &job = u.job;
-        int marked = 0;
-        int resumed = 0;
-        for (NodeRun &r : job.nodes) {
+    auto loaded = m_store->loadUnfinishedJobs();
+    if (!loaded)
+        return done(fail(loaded.error()));
+    // Leftover processes of the earlier run first, so nothing changes the nodes while Consul is read.
+    QSet<QString> inFlightNodes;
+    for (const UnfinishedJob &u : std::as_const(*loaded)) {
+        for (const NodeRun &r : u.job.nodes) {
             if (isTerminal(r.state))
                 continue;
             const RunnerTrace trace = u.runners.value(r.node);
@@ -1248,10 +1350,64 @@ Result<void> JobManager::recover()
                 if (killed > 0)
                     qCWarning(lcJobs).noquote()
                         << QStringLiteral("job %1 node %2: killed %3 leftover process(es) of an earlier run")
-                               .arg(job.id)
+                               .arg(u.job.id)
                                .arg(r.node)
                                .arg(killed);
             }
+            if (r.state != NodeRunState::Queued && r.state != NodeRunState::WaitingForNode)
+                inFlightNodes.insert(r.node);
+        }
+    }
+    if (inFlightNodes.isEmpty())
+        return done(finishRecovery(std::move(*loaded), {}));
+
+    // Whether each run that was in flight left its node in maintenance is read from Consul, not from the
+    // last event the dead process stored. Startup waits for the answers, bounded.
+    struct Pending
+    {
+        QList<UnfinishedJob> jobs;
+        QHash<QString, Result<QList<MaintenanceCheck>>> checks;
+        qsizetype waiting = 0;
+        bool finished = false;
+        std::function<void(Result<void>)> done;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->jobs = std::move(*loaded);
+    pending->waiting = inFlightNodes.size();
+    pending->done = std::move(done);
+    auto *calls = new QObject(this);
+    auto complete = [this, pending, calls] {
+        if (pending->finished)
+            return;
+        pending->finished = true;
+        calls->deleteLater();
+        pending->done(finishRecovery(std::move(pending->jobs), pending->checks));
+    };
+    qCInfo(lcJobs) << "asking Consul about the maintenance of" << inFlightNodes.size()
+                   << "node(s) whose runs an earlier process left in flight";
+    for (const QString &node : std::as_const(inFlightNodes)) {
+        m_consul->maintenanceChecks(node, calls, [pending, node, complete](Result<QList<MaintenanceCheck>> r) {
+            if (pending->finished)
+                return;
+            pending->checks.insert(node, std::move(r));
+            if (--pending->waiting == 0)
+                complete();
+        });
+    }
+    QTimer::singleShot(kMaintenanceAnswerMs, calls, complete);
+}
+
+Result<void> JobManager::finishRecovery(
+    QList<UnfinishedJob> unfinished, const QHash<QString, Result<QList<MaintenanceCheck>>> &checks)
+{
+    const qint64 now = Timestamps::nowMs();
+    for (UnfinishedJob &u : unfinished) {
+        Job &job = u.job;
+        int marked = 0;
+        int resumed = 0;
+        for (NodeRun &r : job.nodes) {
+            if (isTerminal(r.state))
+                continue;
             if (r.state == NodeRunState::Queued || r.state == NodeRunState::WaitingForNode) {
                 if (r.state == NodeRunState::WaitingForNode) {
                     r.state = NodeRunState::Queued;
@@ -1261,11 +1417,26 @@ Result<void> JobManager::recover()
                 r.reason = QStringLiteral("resumed after a service restart");
                 ++resumed;
             } else {
-                const bool maint = r.state == NodeRunState::InMaintenance || r.state == NodeRunState::Verifying;
-                const QString reason
-                    = QStringLiteral("the service stopped while this run was %1; its runner is gone%2")
-                          .arg(displayName(r.state),
-                              maint ? QStringLiteral(" and the node may still be in maintenance") : QString());
+                const bool eventSays = r.state == NodeRunState::InMaintenance || r.state == NodeRunState::Verifying;
+                const auto answer = checks.constFind(r.node);
+                const MaintenanceFinding found = answer != checks.cend()
+                    ? findMaintenance(*answer, job.id)
+                    : MaintenanceFinding { false, false,
+                          QStringLiteral("no answer within %1 s").arg(kMaintenanceAnswerMs / 1000) };
+                bool maint = false;
+                QString how;
+                if (found.known) {
+                    maint = found.ours;
+                    if (maint)
+                        how = QStringLiteral(" and Consul shows the node still in this job's maintenance");
+                } else {
+                    maint = eventSays || r.state == NodeRunState::WaitingForSlot;
+                    if (maint)
+                        how = QStringLiteral(" and the node may still be in maintenance (Consul could not be read: %1)")
+                                  .arg(oneLine(found.detail, 200));
+                }
+                const QString reason = QStringLiteral("the service stopped while this run was %1; its runner is gone%2")
+                                           .arg(displayName(r.state), how);
                 r.state = NodeRunState::Failed;
                 r.reason = reason;
                 r.maintenanceLeftOn = maint;
@@ -1321,7 +1492,7 @@ void JobManager::drain(int timeoutMs, std::function<void()> done)
             a->timeout->stop();
         for (NodeSlot *s : std::as_const(a->slots)) {
             if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping
-                || s->phase == NodeSlot::Phase::Done)
+                || s->phase == NodeSlot::Phase::Settling || s->phase == NodeSlot::Phase::Done)
                 continue;
             if (s->phase == NodeSlot::Phase::Jitter)
                 --m_running;
@@ -1357,7 +1528,8 @@ void JobManager::checkDrained()
         return;
     for (ActiveJob *a : std::as_const(m_jobs)) {
         for (NodeSlot *s : std::as_const(a->slots)) {
-            if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping)
+            if (s->phase == NodeSlot::Phase::Running || s->phase == NodeSlot::Phase::Stopping
+                || s->phase == NodeSlot::Phase::Settling)
                 return;
         }
     }

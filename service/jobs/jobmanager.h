@@ -23,6 +23,7 @@ class Metrics;
 class NodeRunner;
 class NodeVars;
 class PlaybookCatalog;
+struct MaintenanceCheck;
 struct ResolvedNode;
 
 struct ManagerSettings
@@ -80,8 +81,9 @@ public:
     // The built-in playbook run for releases (POST /v1/nodes/{node}/release and force-cancels that release).
     static QString releasePlaybookName() { return QStringLiteral("@release"); }
 
-    // Startup: ends leftovers of an earlier process, marks its in-flight runs, resumes queued nodes.
-    Result<void> recover();
+    // Startup: ends leftovers of an earlier process, marks its in-flight runs (asking Consul whether each left
+    // its node in this job's maintenance), resumes queued nodes; then `done`.
+    void recover(std::function<void(Result<void>)> done);
 
     void launch(LaunchRequest request, std::function<void(Result<LaunchOutcome>)> done);
     void relaunch(
@@ -126,6 +128,23 @@ private:
         Shutdown
     };
 
+    // How a run whose process is gone ends, before Consul is asked about its node's maintenance.
+    struct RunEnd
+    {
+        NodeRunState state = NodeRunState::Failed;
+        QString reason;
+        bool intended = false; // stopped by us (cancel, timeout, halt, shutdown, lost lock)
+        bool eventSaysMaintenance = false; // the last gate event seen put the node in maintenance
+    };
+    // What Consul shows of a job's maintenance on a node.
+    struct MaintenanceFinding
+    {
+        bool known = false; // Consul answered
+        bool ours = false; // a maintenance check whose reason names the job ("baton: job 12 by …")
+        QString detail; // the check's reason, or why Consul could not tell
+    };
+    static MaintenanceFinding findMaintenance(const Result<QList<MaintenanceCheck>> &checks, qint64 jobId);
+
     Result<void> validate(const JobSpec &spec, bool internal) const;
     void createAndStart(
         LaunchRequest request, const QList<ResolvedNode> &nodes, std::function<void(Result<LaunchOutcome>)> done);
@@ -140,6 +159,11 @@ private:
     void onRunnerEvent(NodeSlot *slot, const nlohmann::json &event);
     void onRunnerOutput(NodeSlot *slot, const QByteArray &bytes);
     void onRunnerFinished(NodeSlot *slot, int exitCode, bool normalExit);
+    void checkMaintenanceThenEnd(NodeSlot *slot, const RunEnd &end);
+    void settleRun(NodeSlot *slot, const RunEnd &end, const MaintenanceFinding &found);
+    // `checks`: each in-flight node's maintenance checks as Consul answered (absent: no answer in time).
+    Result<void> finishRecovery(
+        QList<UnfinishedJob> unfinished, const QHash<QString, Result<QList<MaintenanceCheck>>> &checks);
     void appendLog(NodeSlot *slot, const QByteArray &bytes);
     void serviceLog(NodeSlot *slot, const QString &line);
     void setNodeState(

@@ -88,6 +88,21 @@ inline bool setMaxOffline(ConsulSimFixture &sim, const QByteArray &value)
         == 200;
 }
 
+// The reasons ("Notes") of the node's maintenance checks (node level and every service's), as Consul shows them.
+inline QStringList maintenanceNotes(ConsulSimFixture &sim, const QString &node)
+{
+    QStringList notes;
+    const nlohmann::json checks = sim.request("GET", node, QStringLiteral("/v1/health/node/%1").arg(node)).json();
+    if (!checks.is_array())
+        return { QStringLiteral("(no answer)") };
+    for (const auto &c : checks) {
+        const std::string id = c.value("CheckID", "");
+        if (id == "_node_maintenance" || id.rfind("_service_maintenance:", 0) == 0)
+            notes.append(QString::fromStdString(c.value("Notes", "")));
+    }
+    return notes;
+}
+
 // Waits until no process tagged by the fixture is left (runners end asynchronously after a kill).
 inline bool noStraysWithin(const ServiceFixture &svc, int timeoutMs)
 {

@@ -16,6 +16,7 @@ class TstJobRecovery : public QObject
 private Q_SLOTS:
     void failedNodeHaltsAdmissionAndRelaunchRunsOnlyIt();
     void killedServiceLeavesNoGhostAfterRestart();
+    void restartReadsMaintenanceFromConsul();
     void sigtermDrainsAndHandsQueuedNodesToTheNextStart();
     void nodeTimeoutStopsTheRun();
     void lostSessionStopsTheRunWhoseLockWasTaken();
@@ -90,6 +91,11 @@ void TstJobRecovery::killedServiceLeavesNoGhostAfterRestart()
         if (n["maintenance_left_on"] == true) {
             sawMaintenanceFlag = true;
             QVERIFY(n["reason"].get<std::string>().find("service stopped") != std::string::npos);
+            QVERIFY2(S(n["reason"]).contains("Consul shows the node still in this job's maintenance"),
+                n["reason"].dump().c_str());
+            QVERIFY(!maintenanceNotes(sim, S(n["node"])).isEmpty());
+        } else {
+            QVERIFY(maintenanceNotes(sim, S(n["node"])).isEmpty());
         }
     }
     QVERIFY(sawMaintenanceFlag);
@@ -102,6 +108,36 @@ void TstJobRecovery::killedServiceLeavesNoGhostAfterRestart()
     const json nj = svc.waitForJobWhere(
         next.json()["id"].get<qint64>(), [](const json &j) { return j["nodes"][0]["state"] != "queued"; }, 20000);
     QVERIFY(!transitionStates(nj["nodes"][0]).contains("waiting_for_node"));
+}
+
+void TstJobRecovery::restartReadsMaintenanceFromConsul()
+{
+    // The service dies with a run in maintenance; before it comes back an operator ends that maintenance by
+    // hand. The restarted service marks the run failed, and reports the node in maintenance only if Consul
+    // still shows it: its last stored event (in_maintenance) is not taken for the node's state.
+    ConsulSimFixture sim;
+    QVERIFY2(sim.start(webDatacenter(1)), qPrintable(sim.errorString()));
+    ServiceFixture svc;
+    QVERIFY2(svc.start(serviceOptions(sim, { "--session-ttl", "10" })), qPrintable(svc.errorString()));
+    const auto launched
+        = svc.request("POST", "/v1/jobs", launchBody({ { "service", "web" } }, { { "change_seconds", 60 } }));
+    QCOMPARE(launched.status, 201);
+    const qint64 id = launched.json()["id"].get<qint64>();
+    svc.waitForJobWhere(id, [](const json &j) { return j["nodes"][0]["state"] == "in_maintenance"; });
+    QVERIFY(!maintenanceNotes(sim, "web-1").isEmpty());
+    svc.kill();
+    QCOMPARE(sim.request("PUT", "web-1", "/v1/agent/service/maintenance/web?enable=false").status, 200);
+    QCOMPARE(sim.request("PUT", "web-1", "/v1/agent/maintenance?enable=false").status, 200);
+    QVERIFY(maintenanceNotes(sim, "web-1").isEmpty());
+    QVERIFY2(svc.restart(), qPrintable(svc.errorString()));
+    const json after = svc.waitForJob(id, 30000);
+    QCOMPARE(S(after["state"]), QStringLiteral("failed"));
+    const json &node = after["nodes"][0];
+    QCOMPARE(S(node["state"]), QStringLiteral("failed"));
+    QVERIFY2(node["maintenance_left_on"] == false, node.dump().c_str());
+    QVERIFY2(S(node["reason"]).contains("the service stopped while this run was"), node["reason"].dump().c_str());
+    QVERIFY2(S(node["reason"]).endsWith("its runner is gone"), node["reason"].dump().c_str());
+    QVERIFY(noStraysWithin(svc, 10000));
 }
 
 void TstJobRecovery::sigtermDrainsAndHandsQueuedNodesToTheNextStart()

@@ -17,6 +17,7 @@ private Q_SLOTS:
     void overlappingJobsNeverShareANode();
     void gracefulCancelLetsInFlightFinish();
     void forceCancelKillsAndKeepsMaintenanceThenRelease();
+    void forceKilledNodeWithReleaseLeavesMaintenance();
 };
 
 void TstJobService::jobSucceedsWithEveryTransitionRecorded()
@@ -216,7 +217,19 @@ void TstJobService::forceCancelKillsAndKeepsMaintenanceThenRelease()
     QVERIFY(killed);
     QCOMPARE(S((*killed)["state"]), QStringLiteral("cancelled"));
     QVERIFY((*killed)["maintenance_left_on"] == true);
+    QVERIFY2(S((*killed)["reason"]).contains("maintenance left on for inspection"), (*killed)["reason"].dump().c_str());
+    // The other node never got a slot (max_offline 1): it is not reported in maintenance, and is not.
+    for (const auto &n : done["nodes"]) {
+        if (S(n["node"]) == inFlight)
+            continue;
+        QVERIFY2(n["maintenance_left_on"] == false, n.dump().c_str());
+        QVERIFY(maintenanceNotes(sim, S(n["node"])).isEmpty());
+    }
     QVERIFY(noStraysWithin(svc, 10000));
+    // What was left on is this job's maintenance, as the gate named it.
+    const QStringList notes = maintenanceNotes(sim, inFlight);
+    QVERIFY2(!notes.isEmpty() && notes.first().startsWith(QStringLiteral("baton: job %1 ").arg(id)),
+        qPrintable(notes.join(" | ")));
 
     auto maintenanceOn = [&](const QString &node) {
         const auto checks = sim.request("GET", node, QStringLiteral("/v1/health/node/%1").arg(node)).json();
@@ -237,6 +250,37 @@ void TstJobService::forceCancelKillsAndKeepsMaintenanceThenRelease()
     QCOMPARE(S(released["state"]), QStringLiteral("succeeded"));
     QVERIFY(!maintenanceOn(inFlight));
     QVERIFY(noStraysWithin(svc, 5000));
+}
+
+void TstJobService::forceKilledNodeWithReleaseLeavesMaintenance()
+{
+    ConsulSimFixture sim;
+    QVERIFY2(sim.start(webDatacenter(2)), qPrintable(sim.errorString()));
+    ServiceFixture svc;
+    QVERIFY2(svc.start(serviceOptions(sim)), qPrintable(svc.errorString()));
+    const auto launched = svc.request("POST", "/v1/jobs",
+        launchBody({ { "nodes", { "web-1" } }, { "service", "web" } }, { { "change_seconds", 60 } }));
+    QCOMPARE(launched.status, 201);
+    const qint64 id = launched.json()["id"].get<qint64>();
+    svc.waitForJobWhere(id, [](const json &j) { return j["nodes"][0]["state"] == "in_maintenance"; });
+    QVERIFY(!maintenanceNotes(sim, "web-1").isEmpty());
+    const auto cancel = svc.request("POST", QStringLiteral("/v1/jobs/%1/nodes/web-1/cancel").arg(id),
+        R"({"mode":"force","maintenance":"release"})");
+    QCOMPARE(cancel.status, 200);
+    const json done = svc.waitForJob(id, 30000);
+    const json &node = done["nodes"][0];
+    QCOMPARE(S(node["state"]), QStringLiteral("cancelled"));
+    QVERIFY2(node["maintenance_left_on"] == false, node.dump().c_str());
+    QVERIFY2(S(node["reason"]).contains("maintenance is being released"), node["reason"].dump().c_str());
+    // The release is a job of its own, on that node, that brings it back.
+    const auto jobs = svc.request("GET", "/v1/jobs?playbook=@release", {}, ServiceFixture::viewerToken());
+    QCOMPARE(jobs.status, 200);
+    QVERIFY2(jobs.json()["jobs"].size() == 1, jobs.body.constData());
+    const json release = svc.waitForJob(jobs.json()["jobs"][0]["id"].get<qint64>(), 60000);
+    QCOMPARE(S(release["state"]), QStringLiteral("succeeded"));
+    QCOMPARE(S(release["nodes"][0]["node"]), QStringLiteral("web-1"));
+    QVERIFY2(maintenanceNotes(sim, "web-1").isEmpty(), qPrintable(maintenanceNotes(sim, "web-1").join(" | ")));
+    QVERIFY(noStraysWithin(svc, 10000));
 }
 
 QTEST_GUILESS_MAIN(TstJobService)

@@ -15,7 +15,7 @@
 #   --help           this text, then the demo's own options
 #
 # Demo options (scripts/demo/demo.py): --out DIR, --summary FILE, --work DIR, --keep, --no-console,
-# --change-seconds S, --verbose. Ctrl+C, or closing the console, stops everything the demo started.
+# --change-seconds S, --shot-after-ms MS, --capacity-after-ms MS, --job-timeout S, --verbose. Ctrl+C, or closing the console, stops everything the demo started.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

@@ -139,7 +139,10 @@ class Datacenter:
         self.extra_node_vars = dict(node_vars or {})
         self.service_args = list(service_args)
         self.log = log or (lambda text: None)
-        self.marker = uuid.uuid4().hex
+        # A caller may choose the marker (BATON_DEMO_MARKER in the demo's own environment), so that it can find
+        # and end whatever the demo started even if the demo itself is killed: the CI test does.
+        chosen = os.environ.get(MARKER_VAR, "")
+        self.marker = chosen if chosen.isalnum() and 8 <= len(chosen) <= 64 else uuid.uuid4().hex
         self.operator_token = "demo-op-" + secrets.token_hex(12)
         self.viewer_token = "demo-view-" + secrets.token_hex(12)
         self.nodes = []  # [(node, service)]

@@ -152,9 +152,13 @@ def run_interactive(args, dc):
 # binary does not list in its --help is skipped and said so (timeline and capacity are newer than the others).
 SHOTS_RUNNING = [
     ("01-timeline.png", "timeline", "the web job's per-node timeline while the nodes take turns"),
-    ("02-capacity.png", "capacity", "capacity of web while it rolls: offline and slots against max_offline"),
     ("03-wall.png", "wall", "the wall display during the rollout"),
     ("04-jobs-running.png", "main", "Jobs page: the web rollout live, db halted"),
+]
+# The capacity chart draws what the console recorded from Consul since it started, so this one console starts
+# before the launch and renders well into the rollout (--capacity-after-ms).
+SHOTS_RECORDED = [
+    ("02-capacity.png", "capacity", "capacity of web while it rolls: offline and slots against max_offline"),
 ]
 SHOTS_HALTED = [
     ("05-services.png", "services", "Services page: instances, slot holders, max_offline (db one slot short)"),
@@ -300,6 +304,7 @@ def run_tour(args, dc, out):
     for w in watchers:
         w.start()
     time.sleep(0.3)
+    recorded = take_shots(dc, out, SHOTS_RECORDED, args.capacity_after_ms, views)
     t_launch = time.time()
     # db first, so the web job is the newest: the console's screenshot views show the newest job.
     say("Tour: deploy.yml on %s with break_on every node (%d nodes, max_offline %s): the first node to go comes "
@@ -339,6 +344,7 @@ def run_tour(args, dc, out):
     say("  job %d (web) %s: %s" % (job_id, job["state"], job.get("summary", "")))
     shots = collect_shots(state["running_shots"]) if state["running_shots"] else not_taken(
         SHOTS_RUNNING, "not taken: the web job never had a node out of service while others waited")
+    shots = shots[:1] + collect_shots(recorded) + shots[1:]
     db_job, timeout = wait_or_cancel(dc, db_job["id"], args.job_timeout)
     if timeout:
         problems.append(timeout)
@@ -543,6 +549,8 @@ def main(argv):
     p.add_argument("--no-console", action="store_true", help="interactive: start everything but the console")
     p.add_argument("--change-seconds", type=float, default=2.0, help="tour: simulated work per node (default 2)")
     p.add_argument("--shot-after-ms", type=int, default=5000, help="tour: let the console load this long")
+    p.add_argument("--capacity-after-ms", type=int, default=25000,
+                   help="tour: the capacity chart's console records from the launch this long (default 25000)")
     p.add_argument("--job-timeout", type=int, default=300, help="tour: give up on the job after this long")
     p.add_argument("--verbose", action="store_true", help="say more about what starts and how the job goes")
     args = p.parse_args(argv)
@@ -552,6 +560,11 @@ def main(argv):
         p.error("--bin %s is not a folder" % args.bin)
     if not 0 <= args.change_seconds <= 3600:
         p.error("--change-seconds must be between 0 and 3600")
+    for name in ("shot_after_ms", "capacity_after_ms"):
+        if not 0 <= getattr(args, name) <= 600000:
+            p.error("--%s must be between 0 and 600000" % name.replace("_", "-"))
+    if not 10 <= args.job_timeout <= 86400:
+        p.error("--job-timeout must be between 10 and 86400 seconds")
 
     out = None
     if args.headless:

@@ -297,9 +297,14 @@ void ConsoleSession::setUpConsul(const Tokens &tokens)
             m_connections->recordSuccess(Link::Consul, -1);
             m_rebuildTimer.start();
         });
-        connect(w, &ConsulWatcher::errorOccurred, this, [this, generation](const Error &e) {
-            if (generation == m_generation)
-                m_connections->recordFailure(Link::Consul, e);
+        connect(w, &ConsulWatcher::errorOccurred, this, [this, generation, w](const Error &e) {
+            if (generation != m_generation)
+                return;
+            m_connections->recordFailure(Link::Consul, e);
+            // The watcher retries by itself, doubling its wait up to a minute; say so next to the state.
+            if (e.kind != Error::Kind::Unauthorized && e.kind != Error::Kind::Forbidden)
+                m_connections->setDetail(Link::Consul,
+                    QStringLiteral("retrying with back-off, %1 failed in a row").arg(w->consecutiveErrors()));
         });
     }
     connect(m_servicesWatch, &ConsulWatcher::changed, this, &ConsoleSession::refreshCatalog);

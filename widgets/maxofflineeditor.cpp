@@ -85,6 +85,7 @@ MaxOfflineEditor::MaxOfflineEditor(const ServiceStatus &status, QWidget *parent)
     connect(m_apply, &QPushButton::clicked, this, [this] {
         if (m_busy || candidate() == m_base.budget.maxOffline)
             return;
+        m_valueAtApply = m_base.budget.maxOffline.describe(m_base.instances);
         setBusy(true);
         Q_EMIT applyRequested(m_base.service, candidate(), m_base.maxOfflineModifyIndex);
     });
@@ -136,8 +137,8 @@ void MaxOfflineEditor::refresh()
                  .arg(b.holders.isEmpty() ? QStringLiteral("nobody") : b.holders.join(QStringLiteral(", ")));
     lines << QStringLiteral("max_offline is %1%2.")
                  .arg(b.maxOffline.describe(m_base.instances),
-                      m_base.maxOfflineKeyPresent ? QStringLiteral(" (key index %1)").arg(m_base.maxOfflineModifyIndex)
-                                                  : QStringLiteral(" (the key is not set: the default)"));
+                     m_base.maxOfflineKeyPresent ? QStringLiteral(" (key index %1)").arg(m_base.maxOfflineModifyIndex)
+                                                 : QStringLiteral(" (the key is not set: the default)"));
     if (!b.maxOfflineWarning.isEmpty())
         lines << b.maxOfflineWarning;
     if (!m_base.waiting.isEmpty())
@@ -164,8 +165,8 @@ void MaxOfflineEditor::showConcurrentChange(const QString &before)
 void MaxOfflineEditor::updateStatus(const ServiceStatus &status)
 {
     const QString before = m_base.budget.maxOffline.describe(m_base.instances);
-    const bool keyChanged = status.maxOfflineModifyIndex != m_base.maxOfflineModifyIndex
-        || status.maxOfflineRaw != m_base.maxOfflineRaw;
+    const bool keyChanged
+        = status.maxOfflineModifyIndex != m_base.maxOfflineModifyIndex || status.maxOfflineRaw != m_base.maxOfflineRaw;
     const QStringList waiting = m_base.waiting;
     m_base = status;
     if (m_base.waiting.isEmpty())
@@ -177,7 +178,11 @@ void MaxOfflineEditor::updateStatus(const ServiceStatus &status)
 
 void MaxOfflineEditor::showConflict(const ServiceStatus &current)
 {
-    const QString before = m_base.budget.maxOffline.describe(m_base.instances);
+    // The value the operator's write was based on: the watch may have brought the other write in while ours was
+    // in flight (updateStatus while busy), and "changed from 3 to 3" would tell them nothing.
+    const QString before
+        = m_valueAtApply.isEmpty() ? m_base.budget.maxOffline.describe(m_base.instances) : m_valueAtApply;
+    m_valueAtApply.clear();
     const QStringList waiting = m_base.waiting;
     m_base = current;
     if (m_base.waiting.isEmpty())
@@ -189,6 +194,7 @@ void MaxOfflineEditor::showConflict(const ServiceStatus &current)
 
 void MaxOfflineEditor::applyFailed(const Error &error)
 {
+    m_valueAtApply.clear();
     setBusy(false);
     m_notice->setText(QStringLiteral("Not written: %1").arg(error.message));
     m_notice->setStyleSheet(QStringLiteral("color: %1").arg(Theme::current().color(Theme::Role::Critical).name()));

@@ -59,6 +59,7 @@ private:
     QPushButton *m_apply;
     bool m_busy = false;
     bool m_conflict = false;
+    QString m_valueAtApply; // what the key held, as the operator saw it, when Apply was pressed
 };
 
 } // namespace Baton

@@ -38,15 +38,15 @@ json fleet()
     json nodes = json::array();
     for (int i = 1; i <= 4; ++i) {
         const QString n = QString("web-%1").arg(i);
-        nodes.push_back(ConsulSimFixture::node(
-            n, json::array({ ConsulSimFixture::service("web", "web", 8080, { i % 2 ? "blue" : "green" },
-                                                       json::array({ ConsulSimFixture::ttlCheck("web-ttl", "300s") })) })));
+        nodes.push_back(ConsulSimFixture::node(n,
+            json::array({ ConsulSimFixture::service("web", "web", 8080, { i % 2 ? "blue" : "green" },
+                json::array({ ConsulSimFixture::ttlCheck("web-ttl", "300s") })) })));
     }
     for (int i = 1; i <= 2; ++i) {
         const QString n = QString("db-%1").arg(i);
-        nodes.push_back(ConsulSimFixture::node(
-            n, json::array({ ConsulSimFixture::service("db", "db", 5432, {},
-                                                       json::array({ ConsulSimFixture::ttlCheck("db-ttl", "300s") })) })));
+        nodes.push_back(ConsulSimFixture::node(n,
+            json::array({ ConsulSimFixture::service(
+                "db", "db", 5432, {}, json::array({ ConsulSimFixture::ttlCheck("db-ttl", "300s") })) })));
     }
     return { { "datacenter", "dc1" }, { "nodes", nodes } };
 }
@@ -195,9 +195,8 @@ private Q_SLOTS:
         ServiceBudgetModel *services = m_session->services();
         QTRY_VERIFY_WITH_TIMEOUT(services->service("web"), 10000);
         // Creating the key: CAS index 0.
-        auto first = await<ConsoleSession::MaxOfflineWrite>([&](auto cb) {
-            m_session->setMaxOffline("web", MaxOffline::count(2), 0, this, cb);
-        });
+        auto first = await<ConsoleSession::MaxOfflineWrite>(
+            [&](auto cb) { m_session->setMaxOffline("web", MaxOffline::count(2), 0, this, cb); });
         QVERIFY(first && *first);
         QVERIFY(first->value().written);
         QTRY_COMPARE(services->service("web")->budget.maxOffline, MaxOffline::count(2));
@@ -205,9 +204,8 @@ private Q_SLOTS:
         QVERIFY(index > 0);
         // Someone else changes it meanwhile.
         QCOMPARE(m_sim->request("PUT", "web-2", "/v1/kv/baton/services/web/max_offline", "3").status, 200);
-        auto second = await<ConsoleSession::MaxOfflineWrite>([&](auto cb) {
-            m_session->setMaxOffline("web", MaxOffline::count(1), index, this, cb);
-        });
+        auto second = await<ConsoleSession::MaxOfflineWrite>(
+            [&](auto cb) { m_session->setMaxOffline("web", MaxOffline::count(1), index, this, cb); });
         QVERIFY(second && *second);
         QVERIFY(!second->value().written);
         QCOMPARE(second->value().current.budget.maxOffline, MaxOffline::count(3));
@@ -219,7 +217,10 @@ private Q_SLOTS:
     void orphanedMaintenanceIsFlaggedAndReleased()
     {
         connectSession();
-        QCOMPARE(m_sim->request("PUT", "web-2", "/v1/agent/maintenance?enable=true&reason=baton:%20job%209%20by%20carol").status, 200);
+        QCOMPARE(
+            m_sim->request("PUT", "web-2", "/v1/agent/maintenance?enable=true&reason=baton:%20job%209%20by%20carol")
+                .status,
+            200);
         QTRY_COMPARE_WITH_TIMEOUT(m_session->health()->orphanState("web-2"), HealthModel::Orphan::Baton, 10000);
         QCOMPARE(m_session->health()->orphanState("web-1"), HealthModel::Orphan::None);
         QTRY_VERIFY(m_session->services()->service("web") && m_session->services()->service("web")->maintenance == 1);
@@ -239,9 +240,8 @@ private Q_SLOTS:
         QVERIFY(launched->error().message.contains("read-only"));
         auto cancelled = await<Job>([&](auto cb) { m_session->cancelJob(1, JobCancelMode::Graceful, this, cb); });
         QVERIFY(cancelled && !*cancelled);
-        auto write = await<ConsoleSession::MaxOfflineWrite>([&](auto cb) {
-            m_session->setMaxOffline("web", MaxOffline::count(5), 0, this, cb);
-        });
+        auto write = await<ConsoleSession::MaxOfflineWrite>(
+            [&](auto cb) { m_session->setMaxOffline("web", MaxOffline::count(5), 0, this, cb); });
         QVERIFY(write && !*write);
         auto release = await<bool>([&](auto cb) { m_session->releaseNode("web-1", this, cb); });
         QVERIFY(release && !*release);
@@ -281,9 +281,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(m_session->connections()->status(Link::JobService).state, LinkState::Down, 10000);
         QVERIFY(m_session->connections()->status(Link::JobService).lastError.message.contains("refused"));
         QCOMPARE(m_sim->request("PUT", "web-1", "/v1/kv/baton/services/db/max_offline", "2").status, 200);
-        QTRY_VERIFY_WITH_TIMEOUT(m_session->services()->service("db")
-                                     && m_session->services()->service("db")->budget.limit() == 2,
-                                 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_session->services()->service("db") && m_session->services()->service("db")->budget.limit() == 2, 10000);
         QCOMPARE(m_session->connections()->status(Link::Consul).state, LinkState::Up);
         QVERIFY(m_service->listen(port));
         m_service->createJob(spec());
@@ -303,6 +302,9 @@ private Q_SLOTS:
         // The watchers' blocking queries end with the connection; the next attempt is refused.
         QTRY_COMPARE_WITH_TIMEOUT(m_session->connections()->status(Link::Consul).state, LinkState::Down, 20000);
         QVERIFY(!m_session->consulAvailable());
+        // The status area says it is retrying by itself, and why it is down.
+        QTRY_VERIFY(m_session->connections()->status(Link::Consul).detail.startsWith("retrying with back-off"));
+        QVERIFY(!m_session->connections()->status(Link::Consul).lastError.message.isEmpty());
         const qint64 id = m_service->createJob(spec());
         QTRY_COMPARE(m_session->jobs()->rowCount(), 1);
         QCOMPARE(m_session->jobs()->jobIdAt(0), id);
@@ -313,7 +315,8 @@ private Q_SLOTS:
     void rejectedTokenIsShownPlainly()
     {
         connectSession(false, "not-the-token");
-        QTRY_COMPARE_WITH_TIMEOUT(m_session->connections()->status(Link::JobService).state, LinkState::Unauthorized, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_session->connections()->status(Link::JobService).state, LinkState::Unauthorized, 10000);
         QTRY_COMPARE(m_session->connections()->status(Link::EventStream).state, LinkState::Unauthorized);
         const QString text = m_session->connections()->status(Link::JobService).lastError.message;
         QVERIFY2(text.contains("rejected the token"), qPrintable(text));

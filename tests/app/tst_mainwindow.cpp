@@ -21,6 +21,7 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
@@ -41,15 +42,14 @@ json fleet()
     json nodes = json::array();
     for (int i = 1; i <= 3; ++i) {
         const QString n = QString("web-%1").arg(i);
-        nodes.push_back(ConsulSimFixture::node(
-            n, json::array({ ConsulSimFixture::service("web", "web", 8080, { "blue" },
-                                                       json::array({ ConsulSimFixture::ttlCheck("web-ttl", "300s") })) })));
+        nodes.push_back(ConsulSimFixture::node(n,
+            json::array({ ConsulSimFixture::service(
+                "web", "web", 8080, { "blue" }, json::array({ ConsulSimFixture::ttlCheck("web-ttl", "300s") })) })));
     }
     return { { "datacenter", "dc1" }, { "nodes", nodes } };
 }
 
-template<typename T>
-T *child(QObject *o, const char *name)
+template<typename T> T *child(QObject *o, const char *name)
 {
     return o->findChild<T *>(QString::fromLatin1(name));
 }
@@ -83,7 +83,7 @@ private:
         m_window->show();
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
         QTRY_COMPARE_WITH_TIMEOUT(m_session->connections()->status(ConnectionStatusModel::Link::JobService).state,
-                                  ConnectionStatusModel::State::Up, 10000);
+            ConnectionStatusModel::State::Up, 10000);
     }
 
     qint64 launchJob()
@@ -188,7 +188,8 @@ private Q_SLOTS:
         QTest::mouseClick(child<QPushButton>(dialog, "confirmButton"), Qt::LeftButton);
         QTRY_COMPARE(m_service->cancelBodies().size(), 1);
         QVERIFY(m_service->cancelBodies()[0].second.contains("\"release\""));
-        QTRY_VERIFY(m_session->jobs()->jobState(id) == JobState::Cancelling || isTerminal(m_session->jobs()->jobState(id)));
+        QTRY_VERIFY(
+            m_session->jobs()->jobState(id) == JobState::Cancelling || isTerminal(m_session->jobs()->jobState(id)));
     }
 
     void forceKillingANodeFromTheDetailPane()
@@ -200,7 +201,8 @@ private Q_SLOTS:
         QTRY_COMPARE(m_session->jobs()->rowCount(), 1);
         m_window->jobTable()->selectJob(id);
         QTRY_COMPARE(m_session->nodes()->rowCount(), 3);
-        m_window->detailPane()->nodeTable()->setCurrentIndex(m_session->nodes()->index(m_session->nodes()->rowOfNode("web-2"), 0));
+        m_window->detailPane()->nodeTable()->setCurrentIndex(
+            m_session->nodes()->index(m_session->nodes()->rowOfNode("web-2"), 0));
         auto *kill = child<QPushButton>(m_window, "killNodeButton");
         QTRY_VERIFY(kill->isEnabled());
         QVERIFY(!child<QPushButton>(m_window, "dropNodeButton")->isEnabled()); // it has started: no plain drop
@@ -213,7 +215,81 @@ private Q_SLOTS:
         QTest::mouseClick(confirm, Qt::LeftButton);
         QTRY_COMPARE(m_service->cancelBodies().size(), 1);
         QVERIFY(m_service->cancelBodies()[0].second.contains("\"keep\""));
-        QTRY_COMPARE(m_session->nodes()->nodeAt(m_session->nodes()->rowOfNode("web-2"))->state, NodeRunState::Cancelled);
+        QTRY_COMPARE(
+            m_session->nodes()->nodeAt(m_session->nodes()->rowOfNode("web-2"))->state, NodeRunState::Cancelled);
+    }
+
+    void relaunchingTheFailedNodesSelectsTheNewJob()
+    {
+        const qint64 id = launchJob();
+        m_service->setNodeState(id, "web-1", NodeRunState::Succeeded);
+        m_service->setNodeState(id, "web-2", NodeRunState::Failed, "task failed");
+        m_service->setNodeState(id, "web-3", NodeRunState::Succeeded);
+        open(false);
+        QTRY_COMPARE(m_session->jobs()->rowCount(), 1);
+        QTRY_COMPARE(m_session->jobs()->jobState(id), JobState::PartiallyFailed);
+        m_window->jobTable()->selectJob(id);
+        QTRY_COMPARE(m_session->nodes()->failedNodes(), QStringList { "web-2" });
+        auto *relaunch = child<QPushButton>(m_window, "relaunchButton");
+        QTRY_VERIFY(relaunch->isEnabled());
+        QVERIFY(m_window->relaunchAction()->isEnabled());
+        QTest::mouseClick(relaunch, Qt::LeftButton);
+        QMessageBox *box = nullptr;
+        QTRY_VERIFY((box = child<QMessageBox>(m_window, "relaunchBox")) != nullptr);
+        QVERIFY(box->text().contains("web-2"));
+        QCOMPARE(m_service->jobCount(), 1); // nothing is sent before the operator confirms
+        QAbstractButton *go = nullptr;
+        for (QAbstractButton *b : box->buttons()) {
+            if (b->text() == "Relaunch")
+                go = b;
+        }
+        QVERIFY(go);
+        QTest::mouseClick(go, Qt::LeftButton);
+        QTRY_COMPARE(m_service->jobCount(), 2);
+        const qint64 next = id + 1;
+        QCOMPARE(m_service->job(next)->spec.target.nodes, QStringList { "web-2" });
+        QCOMPARE(m_service->job(next)->spec.playbook, m_service->job(id)->spec.playbook);
+        QTRY_COMPARE(m_window->jobTable()->currentJobId(), next);
+        QVERIFY(m_session->launchedHere(next)); // its end is notified like a launch from here
+        QVERIFY(m_window->lastMessage().contains(QString("relaunches job %1").arg(id)));
+    }
+
+    void switchingProfileFromTheToolbarReconnects()
+    {
+        FakeJobService other;
+        QVERIFY(other.listen());
+        other.addToken("op-token", "alice", "operator");
+        JobSpec s;
+        s.playbook = "other.yml";
+        s.target.nodes = { "db-1" };
+        other.createJob(s);
+        other.createJob(s);
+        ConnectionProfile lab;
+        lab.name = "lab";
+        lab.jobServiceUrl = m_service->url();
+        lab.consulUrl = m_sim->anyUrl();
+        ConnectionProfile prod = lab;
+        prod.name = "prod-eu";
+        prod.jobServiceUrl = other.url();
+        prod.production = true;
+        ConnectionOverrides o;
+        o.jobServiceToken = "op-token";
+        launchJob();
+        m_window->setProfiles({ lab, prod }, lab, o);
+        m_window->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_window));
+        QTRY_COMPARE(m_session->jobs()->rowCount(), 1);
+        QVERIFY(!m_window->banner()->isVisible()); // nothing to mark on a lab profile
+        auto *box = child<QComboBox>(m_window, "profileSwitcher");
+        QCOMPARE(box->count(), 2);
+        Q_EMIT box->activated(1); // what choosing the second entry does
+        QCOMPARE(m_window->currentProfile().name, QString("prod-eu"));
+        QTRY_COMPARE(m_session->jobs()->rowCount(), 2); // the other service's history, not a mix
+        QCOMPARE(m_session->jobs()->jobPlaybook(m_session->jobs()->jobIdAt(0)), QString("other.yml"));
+        QVERIFY(m_window->banner()->isVisible());
+        QVERIFY(m_window->banner()->text().contains("PRODUCTION"));
+        QVERIFY(m_window->windowTitle().contains("prod-eu"));
+        QCOMPARE(m_settings->value("currentProfile").toString(), QString("prod-eu"));
     }
 
     void forbiddenAnswersAreShownPlainly()
@@ -245,8 +321,8 @@ private Q_SLOTS:
         QCOMPARE(m_sim->request("GET", "web-1", "/v1/kv/baton/services/web/max_offline?raw").body, QByteArray("3"));
         // Applying again is conditioned on their write, and goes through.
         QTest::mouseClick(child<QPushButton>(editor, "applyButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(m_sim->request("GET", "web-1", "/v1/kv/baton/services/web/max_offline?raw").body,
-                                  QByteArray("2"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            m_sim->request("GET", "web-1", "/v1/kv/baton/services/web/max_offline?raw").body, QByteArray("2"), 10000);
         QTRY_COMPARE(m_session->services()->service("web")->budget.maxOffline, MaxOffline::count(2));
     }
 

@@ -29,8 +29,7 @@ ServiceStatus web(const QByteArray &value, quint64 index, QStringList holders = 
     return s;
 }
 
-template<typename T>
-T *child(QWidget *w, const char *name)
+template<typename T> T *child(QWidget *w, const char *name)
 {
     return w->findChild<T *>(QString::fromLatin1(name));
 }
@@ -87,7 +86,7 @@ private Q_SLOTS:
         auto *notice = child<QLabel>(&e, "notice");
         QVERIFY(!notice->isHidden());
         QVERIFY2(notice->text().contains("Someone else changed max_offline of web from 1 to 25% (= 3 of 12)"),
-                 qPrintable(notice->text()));
+            qPrintable(notice->text()));
         QVERIFY(notice->text().contains("Your value was not written"));
         QCOMPARE(e.expectedIndex(), quint64(57));
         QCOMPARE(e.candidate(), MaxOffline::count(3)); // the operator's choice is kept for review
@@ -95,6 +94,21 @@ private Q_SLOTS:
         QTest::mouseClick(child<QPushButton>(&e, "applyButton"), Qt::LeftButton);
         QCOMPARE(apply.size(), 2);
         QCOMPARE(apply[1][2].toULongLong(), quint64(57));
+    }
+
+    // Their write reaches the editor through the watch while ours is in flight; then our CAS loses. The notice
+    // still says what it changed from, as the operator saw it.
+    void conflictAfterTheWatchBroughtTheirValueInFlight()
+    {
+        MaxOfflineEditor e(web("1", 40));
+        child<QSpinBox>(&e, "countValue")->setValue(2);
+        QTest::mouseClick(child<QPushButton>(&e, "applyButton"), Qt::LeftButton);
+        e.updateStatus(web("3", 41)); // the watch, while busy
+        e.showConflict(web("3", 41));
+        QVERIFY(e.hasConflict());
+        const QString text = child<QLabel>(&e, "notice")->text();
+        QVERIFY2(text.contains("from 1 to 3"), qPrintable(text));
+        QCOMPARE(e.expectedIndex(), quint64(41));
     }
 
     void concurrentChangeWhileOpenIsShownBeforeApply()

@@ -128,7 +128,7 @@ class Datacenter:
     name) and `default_vars` variables for every node, both written to the service's node-vars file."""
 
     def __init__(self, workdir, bin_dir, services, max_offline, playbooks=SAMPLE_PLAYBOOKS, check_interval="1s",
-                 default_vars=None, node_vars=None, service_args=(), log=None):
+                 default_vars=None, node_vars=None, service_args=(), log=None, acl=False):
         self.workdir = os.path.abspath(workdir)
         self.bin_dir = os.path.abspath(bin_dir)
         self.services = dict(services)
@@ -145,6 +145,11 @@ class Datacenter:
         self.marker = chosen if chosen.isalnum() and 8 <= len(chosen) <= 64 else uuid.uuid4().hex
         self.operator_token = "demo-op-" + secrets.token_hex(12)
         self.viewer_token = "demo-view-" + secrets.token_hex(12)
+        # With acl=True consul-sim denies by default and each component gets a Consul token with the policy
+        # docs/operator-guide.md gives it; the demo's own reads and writes use a management token.
+        self.acl = acl
+        self.consul_tokens = {name: "demo-consul-%s-%s" % (name, secrets.token_hex(12))
+                              for name in ("management", "gate", "service", "console")} if acl else {}
         self.nodes = []  # [(node, service)]
         for service, count in self.services.items():
             self.nodes += [("%s-%d" % (service, i), service) for i in range(1, count + 1)]
@@ -227,7 +232,30 @@ class Datacenter:
         kv = {"baton/services/%s/max_offline" % s: str(v) for s, v in self.max_offline.items()}
         # Consul's own timing except one knob: check output is synced at once (Consul defers output-only changes
         # by minutes), so the console's Health page shows each poll's answer.
-        return {"datacenter": "dc1", "nodes": nodes, "kv": kv, "timing": {"check_update_interval": "0s"}}
+        doc = {"datacenter": "dc1", "nodes": nodes, "kv": kv, "timing": {"check_update_interval": "0s"}}
+        if self.acl:
+            doc["acl"] = {"enabled": True, "default_policy": "deny", "tokens": [
+                {"secret_id": self.consul_tokens["management"], "management": True,
+                 "description": "the demo's own reads and writes"}] + [
+                {"secret_id": self.consul_tokens[name], "description": "baton %s" % name, "policy": policy}
+                for name, policy in self.acl_policies().items()]}
+        return doc
+
+    def acl_policies(self):
+        """The policies of docs/operator-guide.md, section 3, in consul-sim's JSON form of Consul's rules."""
+        console = {"key_prefix": {"baton/services/": "read"}, "service_prefix": {"": "read"},
+                   "node_prefix": {"": "read"}, "session_prefix": {"": "read"},
+                   "key": {"baton/services/%s/max_offline" % s: "write" for s in self.services}}
+        return {
+            "gate": {"key_prefix": {"baton/services/": "write"}, "session_prefix": {"": "write"},
+                     "service_prefix": {"": "write"}, "node_prefix": {"": "read"}, "agent_prefix": {"": "read"}},
+            "service": {"key_prefix": {"baton/nodes/": "write", "baton/services/": "read"},
+                        "session_prefix": {"": "write"}, "service_prefix": {"": "read"}, "node_prefix": {"": "read"}},
+            "console": console,
+        }
+
+    def consul_headers(self):
+        return {"X-Consul-Token": self.consul_tokens["management"]} if self.acl else {}
 
     def start_consul(self, timeout):
         cfg = self.path("consul-sim.json")
@@ -270,6 +298,8 @@ class Datacenter:
         Python) and, per node, its agent in consul-sim (from the ready file) and its app's folder and port."""
         defaults = {"ansible_connection": "local", "ansible_python_interpreter": PYTHON,
                     "demo_node_command": self.app_command()}
+        if self.acl:
+            defaults["baton_consul_token"] = self.consul_tokens["gate"]
         defaults.update(self.default_vars)
         nodes = {}
         for node, _service in self.nodes:
@@ -290,6 +320,12 @@ class Datacenter:
                 "--work-dir", self.path("runs"), "--instance", "demo", "--drain-timeout", "5"]
         if os.path.isdir(collections):
             args += ["--collections", collections]
+        if self.acl:
+            path = self.path("service-consul-token")
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(self.consul_tokens["service"] + "\n")
+            args += ["--consul-token-file", path]
         args += self.service_args
         with open(log_path, "ab") as log:
             self._service = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -305,7 +341,8 @@ class Datacenter:
         pending = set(self.services)
         while pending:
             for service in sorted(pending):
-                status, _, body = http("GET", "%s/v1/health/service/%s?passing" % (self.consul_url, service))
+                status, _, body = http("GET", "%s/v1/health/service/%s?passing" % (self.consul_url, service),
+                                       headers=self.consul_headers())
                 if status == 200 and len(json.loads(body)) == self.services[service]:
                     pending.discard(service)
             if not pending:
@@ -328,6 +365,8 @@ class Datacenter:
             "XDG_CONFIG_HOME": self.path("console-config"),
             "BATON_TOKEN_STORE": "file",
         })
+        if self.acl:
+            env["CONSUL_HTTP_TOKEN"] = self.consul_tokens["console"]
         return env
 
     def console_command(self, *extra):
@@ -395,7 +434,7 @@ class Datacenter:
 
     def set_max_offline(self, service, value):
         status, _, body = http("PUT", "%s/v1/kv/baton/services/%s/max_offline" % (self.consul_url, service),
-                               str(value).encode())
+                               str(value).encode(), self.consul_headers())
         if status != 200 or body.strip() != b"true":
             raise DemoError("cannot set max_offline of %s: %d %s" % (service, status, body[:200]))
 

@@ -80,7 +80,7 @@ def png_size(path):
 def make_datacenter(args, work):
     return Datacenter(work, args.bin, SERVICES, MAX_OFFLINE,
                       default_vars={"baton_health_timeout": DEMO_HEALTH_TIMEOUT},
-                      log=lambda text: say("  " + text) if args.verbose else None)
+                      log=lambda text: say("  " + text) if args.verbose else None, acl=args.acl)
 
 
 # --- interactive --------------------------------------------------------------------------------------------
@@ -95,6 +95,8 @@ def what_to_try(dc, console_pid):
         "      viewer token    %s   (read only)" % dc.viewer_token,
         "  Consul        %s   (consul-sim; every node's agent serves the whole API)" % dc.consul_url,
         "  Datacenter    web-1..web-6 (max_offline 2), db-1..db-3 (max_offline 1); each node runs a demo app",
+        "  Consul ACLs   %s" % ("on (deny by default); console token %s, management token %s" % (
+            dc.consul_tokens["console"], dc.consul_tokens["management"]) if dc.acl else "off"),
         "  Console       %s" % ("pid %d, connected as the operator" % console_pid if console_pid
                                 else "not started (--no-console): run it with the environment below"),
         "  Work folder   %s (service.log, consul-sim.log, console.log, nodes/<node>/)" % dc.workdir,
@@ -298,8 +300,9 @@ def run_tour(args, dc, out):
     service = "web"
     instances = SERVICES[service]
     views = console_views(dc)
-    samplers = {s: HealthSampler(dc.consul_url, s) for s in SERVICES}
-    slots = {s: SlotWatcher(dc.consul_url, s) for s in SERVICES}
+    token = dc.consul_tokens.get("management")
+    samplers = {s: HealthSampler(dc.consul_url, s, token=token) for s in SERVICES}
+    slots = {s: SlotWatcher(dc.consul_url, s, token=token) for s in SERVICES}
     watchers = list(samplers.values()) + list(slots.values())
     for w in watchers:
         w.start()
@@ -552,6 +555,9 @@ def main(argv):
     p.add_argument("--capacity-after-ms", type=int, default=25000,
                    help="tour: the capacity chart's console records from the launch this long (default 25000)")
     p.add_argument("--job-timeout", type=int, default=300, help="tour: give up on the job after this long")
+    p.add_argument("--acl", action="store_true",
+                   help="consul-sim with ACLs on (deny by default): the gate, the service and the console each get a "
+                        "token with the policy of docs/operator-guide.md")
     p.add_argument("--verbose", action="store_true", help="say more about what starts and how the job goes")
     args = p.parse_args(argv)
     if not args.interactive and not args.headless:

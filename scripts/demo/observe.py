@@ -35,9 +35,10 @@ def parse_time(text):
 
 
 class _Watch(threading.Thread):
-    def __init__(self, url, wait="10s"):
+    def __init__(self, url, wait="10s", token=None):
         threading.Thread.__init__(self, daemon=True)
         self.url = url
+        self.headers = {"X-Consul-Token": token} if token else {}
         self.wait = wait
         self.halt = threading.Event()
         self.errors = 0
@@ -49,7 +50,7 @@ class _Watch(threading.Thread):
         while not self.halt.is_set():
             sep = "&" if "?" in self.url else "?"
             url = "%s%sindex=%d&wait=%s" % (self.url, sep, index, self.wait) if index else self.url
-            status, headers, body = http("GET", url, timeout=30)
+            status, headers, body = http("GET", url, headers=self.headers, timeout=30)
             self.requests += 1
             t = time.time()
             if status == 404:  # a KV folder that does not exist yet: empty, keep waiting on its index
@@ -78,8 +79,9 @@ class _Watch(threading.Thread):
 
 
 class HealthSampler(_Watch):
-    def __init__(self, consul_url, service):
-        _Watch.__init__(self, "%s/v1/health/service/%s" % (consul_url, urllib.parse.quote(service, safe="")))
+    def __init__(self, consul_url, service, token=None):
+        _Watch.__init__(self, "%s/v1/health/service/%s" % (consul_url, urllib.parse.quote(service, safe="")),
+                        token=token)
         self.service = service
         self.samples = []  # (t, {node: [reason, …]}, instances)
         self.lock = threading.Lock()
@@ -133,9 +135,9 @@ class HealthSampler(_Watch):
 
 
 class SlotWatcher(_Watch):
-    def __init__(self, consul_url, service, prefix="baton/"):
+    def __init__(self, consul_url, service, prefix="baton/", token=None):
         _Watch.__init__(self, "%s/v1/kv/%sservices/%s/slots/?recurse" % (
-            consul_url, prefix, urllib.parse.quote(service, safe="")))
+            consul_url, prefix, urllib.parse.quote(service, safe="")), token=token)
         self.samples = []  # (t, frozenset of holder nodes)
         self.lock = threading.Lock()
 

@@ -30,6 +30,7 @@ while [[ $# -gt 0 ]]; do
         --build-dir) [[ $# -ge 2 ]] || { echo "demo.sh: --build-dir needs a folder" >&2; exit 2; }
                      build_dir=$2; shift ;;
         --build-dir=*) build_dir=${1#*=} ;;
+        --version) exec /usr/bin/python3 "$root/scripts/demo/demo.py" --bin /nonexistent --version ;;
         --help|-h)
             sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
             exec /usr/bin/python3 "$root/scripts/demo/demo.py" --bin /nonexistent --help ;;

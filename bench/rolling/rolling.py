@@ -114,6 +114,7 @@ def run_baton(dc, k, rep):
 def main(argv):
     p = argparse.ArgumentParser(prog="rolling.py", description="Baton rolling run vs Ansible serial, same nodes "
                                                                 "and change; prints figures, never fails on time.")
+    p.add_argument("--version", action="version", version="baton bench/rolling 0.1.0")
     p.add_argument("--bin", required=True, help="the build's bin folder (consul-sim, baton-service)")
     p.add_argument("--ks", default="1,2,4", help="numbers offline at once to compare (default 1,2,4)")
     p.add_argument("--reps", type=int, default=2, help="repetitions of each (mode, k) (default 2)")

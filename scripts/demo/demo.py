@@ -541,6 +541,7 @@ class Parser(argparse.ArgumentParser):
 def main(argv):
     p = Parser(prog="demo.sh", description="Run the Baton demo: a local datacenter, the job service and the console "
                                            "(or, without a display, a scripted tour).")
+    p.add_argument("--version", action="version", version="baton demo 0.1.0")
     p.add_argument("--bin", required=True, help="the build's bin folder (consul-sim, baton-service, baton-console)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--interactive", action="store_true", help="start the console (default with a display)")

@@ -1,10 +1,12 @@
 // The spike behind the job service's choice of HTTP server (docs/service.md, "HTTP server"): what QHttpServer
 // 6.4 (Debian's qt6-httpserver-dev) does with a huge body, many headers and an endless header block, compared
-// with the service's own HttpServer on Qt Network. Prints the server's memory growth and whether the request
-// reached the handler. Run: bench_qhttpserver_spike
+// with the service's own HttpServer (libmicrohttpd) in the same run. Prints the server's memory growth and
+// whether the request reached the handler. Run: bench_qhttpserver_spike
 // (The SSE question needs no run: QHttpServerResponder 6.4 keeps a raw QTcpSocket* and a reference to the
 // request that is reused; the socket is deleted when the client leaves, so a responder kept for streaming can
 // write to freed memory. See docs/service.md.)
+
+#include "service/http/httpserver.h"
 
 #include <atomic>
 #include <cstdio>
@@ -13,6 +15,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QHttpServer>
+#include <QLoggingCategory>
 #include <QTcpSocket>
 #include <QThread>
 
@@ -61,37 +64,15 @@ QByteArray exchange(quint16 port, const QByteArray &head, qint64 bodyBytes, int 
     return answer.left(40);
 }
 
-} // namespace
-
-int main(int argc, char **argv)
+// The three probes, against a server on `port` whose refusing handler counts its calls in `handled`.
+void probe(const char *label, quint16 port, const std::atomic<int> &handled)
 {
-    QCoreApplication app(argc, argv);
-    // The server runs on its own thread so the client here can push while it reads.
-    QThread serverThread;
-    QHttpServer *server = nullptr;
-    quint16 port = 0;
-    std::atomic<int> handled { 0 };
-    QObject context;
-    context.moveToThread(&serverThread);
-    serverThread.start();
-    QMetaObject::invokeMethod(
-        &context,
-        [&] {
-            server = new QHttpServer;
-            server->route(QStringLiteral("/v1/jobs"), [&handled](const QHttpServerRequest &) {
-                ++handled;
-                return QHttpServerResponse(QHttpServerResponder::StatusCode::PayloadTooLarge);
-            });
-            port = server->listen(QHostAddress::LocalHost, 0);
-        },
-        Qt::BlockingQueuedConnection);
-    std::printf("QHttpServer 6.4 on port %u\n", port);
-
+    std::printf("%s on port %u\n", label, port);
     const qint64 base = rssKb();
     const QByteArray big
         = exchange(port, "POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 268435456\r\n\r\n", 268435456, 60000);
     std::printf(
-        "256 MiB body to a route that refuses it: handler ran %d time(s), answer \"%s\", server RSS +%lld MiB\n",
+        "  256 MiB body to a route that refuses it: handler ran %d time(s), answer \"%s\", server RSS +%lld MiB\n",
         handled.load(), big.left(12).constData(), static_cast<long long>((rssKb() - base) / 1024));
 
     const qint64 base2 = rssKb();
@@ -99,8 +80,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < 20000; ++i)
         many += "X-H" + QByteArray::number(i) + ": value\r\n";
     const QByteArray answer2 = exchange(port, many + "\r\n", 0, 10000);
-    std::printf("20000 header lines: answer \"%s\" (no header-count limit if it is a normal answer), RSS +%lld MiB\n",
-        answer2.left(12).constData(), static_cast<long long>((rssKb() - base2) / 1024));
+    std::printf("  20000 header lines: answer \"%s\", handler ran %d time(s) in all, RSS +%lld MiB\n",
+        answer2.left(12).constData(), handled.load(), static_cast<long long>((rssKb() - base2) / 1024));
 
     const qint64 base3 = rssKb();
     QTcpSocket endless;
@@ -118,10 +99,57 @@ int main(int argc, char **argv)
         endless.waitForBytesWritten(50);
         QCoreApplication::processEvents();
     }
-    std::printf("an endless header block: %lld MiB sent in %lld ms, connection %s, server RSS +%lld MiB\n",
+    std::printf("  an endless header block: %lld MiB sent in %lld ms, connection %s, server RSS +%lld MiB\n",
         static_cast<long long>(sent / (1024 * 1024)), static_cast<long long>(t.elapsed()),
         endless.state() == QAbstractSocket::ConnectedState ? "still open" : "closed",
         static_cast<long long>((rssKb() - base3) / 1024));
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QLoggingCategory::setFilterRules(QStringLiteral("baton.*.info=false"));
+    // Each server runs on its own thread so the client here can push while it reads. The service's server
+    // goes first, so that it does not profit from memory the other one freed.
+    QThread serverThread;
+    QObject context;
+    context.moveToThread(&serverThread);
+    serverThread.start();
+
+    Baton::HttpServer *ours = nullptr;
+    quint16 port = 0;
+    std::atomic<int> handledOurs { 0 };
+    QMetaObject::invokeMethod(
+        &context,
+        [&] {
+            ours = new Baton::HttpServer(Baton::HttpLimits {});
+            ours->setHandler([&handledOurs](Baton::HttpRequest &, const Baton::HttpResponder &r) {
+                ++handledOurs;
+                r.send(Baton::HttpResponse::error(413, QStringLiteral("too_large"), QStringLiteral("refused")));
+            });
+            port = ours->listen(QHostAddress::LocalHost, 0).value_or(0);
+        },
+        Qt::BlockingQueuedConnection);
+    probe("the service's HttpServer (libmicrohttpd 0.9.75)", port, handledOurs);
+    QMetaObject::invokeMethod(
+        &context, [&] { delete ours; }, Qt::BlockingQueuedConnection);
+
+    QHttpServer *server = nullptr;
+    std::atomic<int> handled { 0 };
+    QMetaObject::invokeMethod(
+        &context,
+        [&] {
+            server = new QHttpServer;
+            server->route(QStringLiteral("/v1/jobs"), [&handled](const QHttpServerRequest &) {
+                ++handled;
+                return QHttpServerResponse(QHttpServerResponder::StatusCode::PayloadTooLarge);
+            });
+            port = server->listen(QHostAddress::LocalHost, 0);
+        },
+        Qt::BlockingQueuedConnection);
+    probe("QHttpServer 6.4", port, handled);
     QMetaObject::invokeMethod(
         &context, [&] { delete server; }, Qt::BlockingQueuedConnection);
     serverThread.quit();

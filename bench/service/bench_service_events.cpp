@@ -53,7 +53,7 @@ public:
     {
         for (int i = 0; i < m_count; ++i) {
             auto *s = new QTcpSocket(this);
-            m_state.push_back({ s, {}, 0 });
+            m_state.push_back({ s, {}, 0, {}, false, 0 });
             const int index = i;
             const quint64 from = m_from;
             connect(s, &QTcpSocket::connected, s, [s, from] {
@@ -69,13 +69,51 @@ private:
     struct State
     {
         QTcpSocket *socket;
-        QByteArray buffer;
+        QByteArray buffer; // the decoded stream (SSE text)
         quint64 last;
+        QByteArray raw; // bytes as received: the head, then chunks
+        bool headDone = false;
+        qint64 chunkLeft = 0; // payload bytes left in the current chunk; -1: its CRLF is next
     };
+    // The stream is chunked (HTTP/1.1); where chunks fall is the server's business, so the framing is decoded
+    // before the SSE text is parsed.
+    static void decode(State &st)
+    {
+        if (!st.headDone) {
+            const qsizetype end = st.raw.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            st.raw.remove(0, end + 4);
+            st.headDone = true;
+        }
+        qsizetype pos = 0;
+        while (pos < st.raw.size()) {
+            if (st.chunkLeft > 0) {
+                const qsizetype take = std::min<qsizetype>(st.chunkLeft, st.raw.size() - pos);
+                st.buffer += st.raw.mid(pos, take);
+                pos += take;
+                st.chunkLeft -= take;
+                if (st.chunkLeft == 0)
+                    st.chunkLeft = -1;
+                continue;
+            }
+            const qsizetype eol = st.raw.indexOf("\r\n", pos);
+            if (eol < 0)
+                break;
+            if (st.chunkLeft == -1) {
+                st.chunkLeft = 0; // the CRLF after a chunk's payload
+            } else {
+                st.chunkLeft = st.raw.mid(pos, eol - pos).split(';').first().toLongLong(nullptr, 16);
+            }
+            pos = eol + 2;
+        }
+        st.raw.remove(0, pos);
+    }
     void read(int i)
     {
         State &st = m_state[std::size_t(i)];
-        st.buffer += st.socket->readAll();
+        st.raw += st.socket->readAll();
+        decode(st);
         const qint64 now = Timestamps::nowMs();
         std::vector<qint64> lat;
         qsizetype pos = 0;
@@ -107,7 +145,6 @@ private:
             }
         }
         st.buffer.remove(0, pos);
-        // Chunked framing lines ("1a3\r\n") sit between blocks; they never contain "id: " so they are skipped.
         std::lock_guard<std::mutex> l(m_stats->mutex);
         m_stats->received += lat.size();
         m_stats->latencies.insert(m_stats->latencies.end(), lat.begin(), lat.end());

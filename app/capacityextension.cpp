@@ -9,6 +9,7 @@
 #include "widgets/budgetgauge.h"
 #include "widgets/chartcapacity.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHash>
 #include <QLabel>
@@ -56,6 +57,16 @@ public:
         });
         record();
         showJob();
+    }
+
+protected:
+    // The chart keeps the theme it was made with; the window's theme can change later (--theme, View → Dark
+    // theme), and a new application palette reaches every widget as these events.
+    void changeEvent(QEvent *event) override
+    {
+        if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+            m_chart->setTheme(Theme::current());
+        QWidget::changeEvent(event);
     }
 
 private:

@@ -17,10 +17,12 @@
 
 #include <QApplication>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QImageWriter>
 #include <QPainter>
 #include <QSettings>
+#include <QTemporaryDir>
 #include <QTimer>
 
 using namespace Baton;
@@ -70,9 +72,21 @@ int main(int argc, char *argv[])
         printLine(stdout, QStringLiteral("baton-console %1").arg(QStringLiteral(BATON_VERSION_STRING)));
         return 0;
     }
-    // A screenshot is for docs and tests: render without a display unless the caller chose a platform.
-    if (!options->screenshotPath.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
-        qputenv("QT_QPA_PLATFORM", "offscreen");
+    // A screenshot is for docs and tests: render without a display unless the caller chose a platform. The
+    // offscreen platform's screen is 800×800 unless told otherwise, which is what a full-screen view (the wall)
+    // would be drawn at: give it a 1920×1080 screen.
+    QTemporaryDir platformDir;
+    if (!options->screenshotPath.isEmpty() && qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) {
+        QByteArray platform = "offscreen";
+        QFile config(platformDir.filePath(QStringLiteral("offscreen.json")));
+        if (platformDir.isValid() && config.open(QIODevice::WriteOnly)) {
+            config.write("{\"screens\": [{\"name\": \"screenshot\", \"x\": 0, \"y\": 0, \"width\": 1920, "
+                         "\"height\": 1080, \"logicalDpi\": 96, \"logicalBaseDpi\": 96, \"dpr\": 1}]}");
+            config.close();
+            platform += ":configfile=" + QFile::encodeName(config.fileName());
+        }
+        qputenv("QT_QPA_PLATFORM", platform);
+    }
 
     // Everything that can refuse to start is decided before the GUI exists, so a bad profile, environment or file
     // is one line on stderr and nothing else.

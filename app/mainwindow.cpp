@@ -89,8 +89,9 @@ MainWindow::MainWindow(ConsoleSession *session, TokenStore *tokens, QSettings *s
     connect(m_indicator, &ConnectionIndicator::clicked, this, &MainWindow::openConnections);
 
     connect(m_session, &ConsoleSession::message, this, [this](const QString &t) { showMessage(t); });
-    connect(m_session, &ConsoleSession::resynced, this,
-            [this](const QString &reason) { showMessage(QStringLiteral("Resynchronised with the job service: %1").arg(reason)); });
+    connect(m_session, &ConsoleSession::resynced, this, [this](const QString &reason) {
+        showMessage(QStringLiteral("Resynchronised with the job service: %1").arg(reason));
+    });
     connect(m_session, &ConsoleSession::launchedJobFinished, this, &MainWindow::notifyLaunched);
     connect(m_session, &ConsoleSession::launchedJobHalted, this, [this](qint64 id, const QString &reason) {
         const QString title = QStringLiteral("Job %1 halted").arg(id);
@@ -109,19 +110,22 @@ MainWindow::MainWindow(ConsoleSession *session, TokenStore *tokens, QSettings *s
     connect(m_session, &ConsoleSession::servicesChanged, this, [this] {
         m_filterBar->setServices(m_session->knownServices());
         const bool consul = m_session->consulAvailable();
-        m_servicesView->setStatusText(consul ? QString() : QStringLiteral("Consul is not reachable: the table shows what was last read."));
-        m_healthView->setStatusText(consul ? QString() : QStringLiteral("Consul is not reachable: showing what was last read."));
+        m_servicesView->setStatusText(
+            consul ? QString() : QStringLiteral("Consul is not reachable: the table shows what was last read."));
+        m_healthView->setStatusText(
+            consul ? QString() : QStringLiteral("Consul is not reachable: showing what was last read."));
     });
     connect(m_session->connections(), &ConnectionStatusModel::stateChanged, this,
-            [this](ConnectionStatusModel::Link link, ConnectionStatusModel::State state) {
-                if (link == ConnectionStatusModel::Link::Consul && state == ConnectionStatusModel::State::Down) {
-                    m_servicesView->setStatusText(QStringLiteral("Consul is not reachable: the table shows what was last read."));
-                    m_healthView->setStatusText(QStringLiteral("Consul is not reachable: showing what was last read."));
-                }
-                if (state == ConnectionStatusModel::State::Unauthorized)
-                    showMessage(m_session->connections()->status(link).lastError.message, 30000);
-                updateActions();
-            });
+        [this](ConnectionStatusModel::Link link, ConnectionStatusModel::State state) {
+            if (link == ConnectionStatusModel::Link::Consul && state == ConnectionStatusModel::State::Down) {
+                m_servicesView->setStatusText(
+                    QStringLiteral("Consul is not reachable: the table shows what was last read."));
+                m_healthView->setStatusText(QStringLiteral("Consul is not reachable: showing what was last read."));
+            }
+            if (state == ConnectionStatusModel::State::Unauthorized)
+                showMessage(m_session->connections()->status(link).lastError.message, 30000);
+            updateActions();
+        });
     connect(m_session->jobs(), &JobListModel::ticked, this, &MainWindow::refreshSummary);
     connect(m_session->jobs(), &QAbstractItemModel::modelReset, this, &MainWindow::refreshSummary);
     connect(m_session, &ConsoleSession::profileApplied, this, [this] {
@@ -153,9 +157,8 @@ void MainWindow::buildActions()
 
     m_relaunch = new QAction(QStringLiteral("&Relaunch failed nodes…"), this);
     m_relaunch->setObjectName(QStringLiteral("relaunchAction"));
-    connect(m_relaunch, &QAction::triggered, this, [this] {
-        openRelaunch(m_jobTable->currentJobId(), m_session->nodes()->failedNodes());
-    });
+    connect(m_relaunch, &QAction::triggered, this,
+        [this] { openRelaunch(m_jobTable->currentJobId(), m_session->nodes()->failedNodes()); });
 
     m_refresh = new QAction(icon("refresh"), QStringLiteral("&Refresh"), this);
     m_refresh->setShortcut(QKeySequence::Refresh);
@@ -180,21 +183,23 @@ void MainWindow::buildActions()
     m_wallAction->setShortcut(QKeySequence(Qt::Key_F11));
     m_wallAction->setObjectName(QStringLiteral("wallAction"));
     connect(m_wallAction, &QAction::toggled, this,
-            [this](bool on) { setViewMode(on ? ViewMode::Wall : ViewMode::Operate); });
+        [this](bool on) { setViewMode(on ? ViewMode::Wall : ViewMode::Operate); });
+    // Also an action of the window itself: the menu bar and toolbar are hidden in wall mode, and F11 must still
+    // bring the operator view back.
+    addAction(m_wallAction);
 
     m_darkAction = new QAction(QStringLiteral("&Dark theme"), this);
     m_darkAction->setCheckable(true);
     connect(m_darkAction, &QAction::toggled, this,
-            [this](bool on) { setTheme(on ? Theme::Variant::Dark : Theme::Variant::Light); });
+        [this](bool on) { setTheme(on ? Theme::Variant::Dark : Theme::Variant::Light); });
 
     m_stuckAction = new QAction(QStringLiteral("Flag runs as &stuck after…"), this);
     connect(m_stuckAction, &QAction::triggered, this, [this] {
         bool ok = false;
         const int minutes = QInputDialog::getInt(this, QStringLiteral("Stuck runs"),
-                                                 QStringLiteral("Flag a run as stuck after this many minutes without "
-                                                                "an event (0: only when past its timeout):"),
-                                                 m_settings->value(QStringLiteral("stuckAfterMinutes"), 10).toInt(), 0,
-                                                 24 * 60, 1, &ok);
+            QStringLiteral("Flag a run as stuck after this many minutes without "
+                           "an event (0: only when past its timeout):"),
+            m_settings->value(QStringLiteral("stuckAfterMinutes"), 10).toInt(), 0, 24 * 60, 1, &ok);
         if (!ok)
             return;
         m_settings->setValue(QStringLiteral("stuckAfterMinutes"), minutes);
@@ -273,9 +278,9 @@ void MainWindow::buildMenus()
     QMenu *help = menuBar()->addMenu(QStringLiteral("&Help"));
     help->addAction(QStringLiteral("&About Baton Console"), this, [this] {
         QMessageBox::about(this, QStringLiteral("About Baton Console"),
-                           QStringLiteral("<b>Baton Console %1</b><p>Launch, watch and cancel rolling Ansible changes "
-                                          "gated by Consul.</p><p>Tokens are kept in %2.</p>")
-                               .arg(QCoreApplication::applicationVersion(), m_tokens->describe().toHtmlEscaped()));
+            QStringLiteral("<b>Baton Console %1</b><p>Launch, watch and cancel rolling Ansible changes "
+                           "gated by Consul.</p><p>Tokens are kept in %2.</p>")
+                .arg(QCoreApplication::applicationVersion(), m_tokens->describe().toHtmlEscaped()));
     });
 }
 
@@ -333,7 +338,7 @@ void MainWindow::buildPages()
     m_servicesView = new ServicesView(m_session->services(), m_pages);
     m_pages->addTab(m_servicesView, QStringLiteral("Services"));
     connect(m_servicesView, &ServicesView::editMaxOfflineRequested, this,
-            [this](const QString &s) { openMaxOfflineEditor(s); });
+        [this](const QString &s) { openMaxOfflineEditor(s); });
     m_healthView = new HealthView(m_session->health(), m_pages);
     m_pages->addTab(m_healthView, QStringLiteral("Health"));
     connect(m_healthView, &HealthView::releaseRequested, this, &MainWindow::openRelease);
@@ -346,7 +351,7 @@ void MainWindow::buildPages()
     if (!m_wallPage) {
         auto *label = new QLabel(QStringLiteral("<h2>Wall display</h2><p>The wall display is not available in this "
                                                 "build yet.</p><p>Press F11 to go back to the operator view.</p>"),
-                                 m_stack);
+            m_stack);
         label->setObjectName(QStringLiteral("wallUnavailable"));
         label->setAlignment(Qt::AlignCenter);
         label->setWordWrap(true);
@@ -357,8 +362,8 @@ void MainWindow::buildPages()
 
 // ---- profiles ----
 
-void MainWindow::setProfiles(const QList<ConnectionProfile> &saved, const ConnectionProfile &start,
-                             const ConnectionOverrides &overrides)
+void MainWindow::setProfiles(
+    const QList<ConnectionProfile> &saved, const ConnectionProfile &start, const ConnectionOverrides &overrides)
 {
     m_profiles = saved;
     m_overrides = overrides;
@@ -400,23 +405,27 @@ void MainWindow::connectWithTokens(const ConnectionProfile &profile)
     auto tokens = std::make_shared<ConsoleSession::Tokens>();
     tokens->consulCaFile = m_overrides.consulCaFile;
     // Read both tokens, then connect. The environment's tokens fill in where the store has none.
-    m_tokens->read(profile.name, TokenStore::Kind::JobService, this, [this, generation, profile, tokens](Result<QByteArray> job) {
-        if (generation != m_connectGeneration)
-            return;
-        if (!job)
-            showMessage(QStringLiteral("Cannot read the job service token: %1").arg(job.error().message), 30000);
-        tokens->jobService = job && !job->isEmpty() ? *job : m_overrides.jobServiceToken;
-        m_tokens->read(profile.name, TokenStore::Kind::Consul, this, [this, generation, profile, tokens](Result<QByteArray> consul) {
+    m_tokens->read(
+        profile.name, TokenStore::Kind::JobService, this, [this, generation, profile, tokens](Result<QByteArray> job) {
             if (generation != m_connectGeneration)
                 return;
-            if (!consul)
-                showMessage(QStringLiteral("Cannot read the Consul token: %1").arg(consul.error().message), 30000);
-            tokens->consul = consul && !consul->isEmpty() ? *consul : m_overrides.consulToken;
-            m_session->connectTo(profile, *tokens);
-            m_session->setStuckAfterMs(qint64(m_settings->value(QStringLiteral("stuckAfterMinutes"), 10).toInt()) * 60 * 1000);
-            m_filterBar->setFilter(m_session->filter());
+            if (!job)
+                showMessage(QStringLiteral("Cannot read the job service token: %1").arg(job.error().message), 30000);
+            tokens->jobService = job && !job->isEmpty() ? *job : m_overrides.jobServiceToken;
+            m_tokens->read(profile.name, TokenStore::Kind::Consul, this,
+                [this, generation, profile, tokens](Result<QByteArray> consul) {
+                    if (generation != m_connectGeneration)
+                        return;
+                    if (!consul)
+                        showMessage(
+                            QStringLiteral("Cannot read the Consul token: %1").arg(consul.error().message), 30000);
+                    tokens->consul = consul && !consul->isEmpty() ? *consul : m_overrides.consulToken;
+                    m_session->connectTo(profile, *tokens);
+                    m_session->setStuckAfterMs(
+                        qint64(m_settings->value(QStringLiteral("stuckAfterMinutes"), 10).toInt()) * 60 * 1000);
+                    m_filterBar->setFilter(m_session->filter());
+                });
         });
-    });
 }
 
 void MainWindow::openProfiles()
@@ -467,7 +476,7 @@ void MainWindow::openConnections()
     layout->addWidget(table);
     auto *note = new QLabel(QStringLiteral("Each connection reconnects by itself with back-off. Tokens are kept in %1.")
                                 .arg(m_tokens->describe()),
-                            dialog);
+        dialog);
     note->setWordWrap(true);
     layout->addWidget(note);
     auto *buttons = new QDialogButtonBox(QDialogButtonBox::Close, dialog);
@@ -501,6 +510,13 @@ void MainWindow::setViewMode(ViewMode mode)
         m_wallAction->setChecked(mode == ViewMode::Wall);
     }
     m_stack->setCurrentWidget(mode == ViewMode::Wall ? m_wallPage : m_operatePage);
+    // The wall is read-only and shows nothing but itself: no menu, toolbar (Launch, Cancel) or status bar.
+    const bool operate = mode == ViewMode::Operate;
+    menuBar()->setVisible(operate);
+    statusBar()->setVisible(operate);
+    for (QToolBar *bar : findChildren<QToolBar *>(QString(), Qt::FindDirectChildrenOnly))
+        bar->setVisible(operate);
+    updateActions();
     if (mode == ViewMode::Wall && m_wallPage->objectName() == u"wallUnavailable")
         showMessage(QStringLiteral("The wall display is not available in this build yet."));
 }
@@ -537,12 +553,13 @@ void MainWindow::applyReadOnly()
 
 void MainWindow::updateActions()
 {
-    const bool ro = m_profile.readOnly;
+    const bool ro = m_profile.readOnly || m_mode == ViewMode::Wall;
     const bool svc = m_session->jobServiceConfigured();
     const qint64 id = m_jobTable->currentJobId();
     const JobState state = m_session->jobs()->jobState(id);
     m_launch->setEnabled(!ro && svc);
-    m_launch->setToolTip(ro ? QStringLiteral("Read-only profile: launching is off") : QStringLiteral("Launch a job (Ctrl+L)"));
+    m_launch->setToolTip(
+        ro ? QStringLiteral("Read-only profile: launching is off") : QStringLiteral("Launch a job (Ctrl+L)"));
     m_cancel->setEnabled(!ro && svc && id > 0 && !isTerminal(state));
     m_relaunch->setEnabled(!ro && svc && id > 0 && m_session->jobs()->jobCounts(id).failures() > 0);
     for (QAction *a : { m_launch, m_cancel, m_relaunch })
@@ -641,13 +658,17 @@ MaxOfflineEditor *MainWindow::openMaxOfflineEditor(const QString &service)
     auto *editor = new MaxOfflineEditor(*s, this);
     editor->setAttribute(Qt::WA_DeleteOnClose);
     // Consul changes while the editor is open reach it: a concurrent write shows up before Apply, not after.
-    connect(m_session, &ConsoleSession::servicesChanged, editor, [this, editor, service] {
+    // So do the waiting queues, which come from the job list, not from Consul: the preview names who would start.
+    auto follow = [this, editor, service] {
         if (const ServiceStatus *now = m_session->services()->service(service))
             editor->updateStatus(*now);
-    });
+    };
+    connect(m_session, &ConsoleSession::servicesChanged, editor, follow);
+    connect(m_session->services(), &QAbstractItemModel::dataChanged, editor, follow);
     connect(editor, &MaxOfflineEditor::applyRequested, this,
-            [this, editor](const QString &svc, const MaxOffline &value, quint64 index) {
-                m_session->setMaxOffline(svc, value, index, editor, [this, editor, svc, value](Result<ConsoleSession::MaxOfflineWrite> r) {
+        [this, editor](const QString &svc, const MaxOffline &value, quint64 index) {
+            m_session->setMaxOffline(
+                svc, value, index, editor, [this, editor, svc, value](Result<ConsoleSession::MaxOfflineWrite> r) {
                     if (!r) {
                         editor->applyFailed(r.error());
                         return;
@@ -662,7 +683,7 @@ MaxOfflineEditor *MainWindow::openMaxOfflineEditor(const QString &service)
                     showMessage(QStringLiteral("max_offline of %1 is now %2.").arg(svc, value.toString()));
                     editor->accept();
                 });
-            });
+        });
     editor->open();
     return editor;
 }
@@ -750,8 +771,8 @@ void MainWindow::openRelaunch(qint64 jobId, const QStringList &nodes)
         return;
     const QString list = nodes.isEmpty() ? QStringLiteral("every failed node") : nodes.join(QStringLiteral(", "));
     auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Relaunch job %1").arg(jobId),
-                                QStringLiteral("Start a new job with the same playbook and variables for %1?").arg(list),
-                                QMessageBox::Cancel, this);
+        QStringLiteral("Start a new job with the same playbook and variables for %1?").arg(list), QMessageBox::Cancel,
+        this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName(QStringLiteral("relaunchBox"));
     QPushButton *go = box->addButton(QStringLiteral("Relaunch"), QMessageBox::AcceptRole);
@@ -763,7 +784,8 @@ void MainWindow::openRelaunch(qint64 jobId, const QStringList &nodes)
                 reportActionError(QStringLiteral("Job %1 was not relaunched").arg(jobId), r.error());
                 return;
             }
-            showMessage(QStringLiteral("Job %1 relaunches job %2 on %3 node(s).").arg(r->id).arg(jobId).arg(r->nodes.size()));
+            showMessage(
+                QStringLiteral("Job %1 relaunches job %2 on %3 node(s).").arg(r->id).arg(jobId).arg(r->nodes.size()));
             m_session->jobs()->flush();
             m_jobTable->selectJob(r->id);
         });
@@ -781,7 +803,8 @@ void MainWindow::openRelease(const QString &node)
                        .arg(node, m_session->health()->maintenanceReason(node));
     if (o == HealthModel::Orphan::Manual)
         text += QStringLiteral("\n\nThis maintenance was not set by Baton: someone may be working on the node.");
-    auto *box = new QMessageBox(QMessageBox::Question, QStringLiteral("Release %1").arg(node), text, QMessageBox::Cancel, this);
+    auto *box = new QMessageBox(
+        QMessageBox::Question, QStringLiteral("Release %1").arg(node), text, QMessageBox::Cancel, this);
     box->setAttribute(Qt::WA_DeleteOnClose);
     box->setObjectName(QStringLiteral("releaseBox"));
     QPushButton *go = box->addButton(QStringLiteral("Release"), QMessageBox::AcceptRole);
@@ -815,7 +838,8 @@ void MainWindow::jobContextMenu(qint64 id, const QPoint &globalPos)
             ->setEnabled(jobs->jobCounts(id).failures() > 0);
         menu.addSeparator();
     }
-    menu.addAction(QStringLiteral("Copy job id"), this, [id] { QApplication::clipboard()->setText(QString::number(id)); });
+    menu.addAction(
+        QStringLiteral("Copy job id"), this, [id] { QApplication::clipboard()->setText(QString::number(id)); });
     menu.exec(globalPos);
 }
 

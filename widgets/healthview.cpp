@@ -102,7 +102,17 @@ HealthView::HealthView(HealthModel *model, QWidget *parent)
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->setItemDelegateForColumn(HealthModel::StatusColumn, new StatusDelegate(m_tree));
-    m_tree->header()->setStretchLastSection(true);
+    // The reason or check output is the long text; it gets the room, the short columns get what they need.
+    QHeaderView *header = m_tree->header();
+    header->setStretchLastSection(false);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setSectionResizeMode(HealthModel::DetailColumn, QHeaderView::Stretch);
+    const int em = fontMetrics().horizontalAdvance(QLatin1Char('M'));
+    header->resizeSection(HealthModel::NameColumn, 14 * em);
+    header->resizeSection(HealthModel::StatusColumn, 11 * em);
+    header->resizeSection(HealthModel::ServiceColumn, 10 * em);
+    header->resizeSection(HealthModel::SinceColumn, 8 * em);
+    header->resizeSection(HealthModel::JobColumn, 7 * em);
     m_release->setToolTip(QStringLiteral("Run the gate's release on the node through the job service: maintenance "
                                          "off, wait for its checks, give back any slot."));
 
@@ -115,7 +125,7 @@ HealthView::HealthView(HealthModel *model, QWidget *parent)
     layout->addWidget(m_tree, 1);
 
     connect(m_problemsOnly, &QCheckBox::toggled, this,
-            [this](bool on) { static_cast<ProblemFilter *>(m_filter)->setProblemsOnly(on); });
+        [this](bool on) { static_cast<ProblemFilter *>(m_filter)->setProblemsOnly(on); });
     connect(m_release, &QPushButton::clicked, this, [this] {
         const QString node = currentNode();
         if (!node.isEmpty())

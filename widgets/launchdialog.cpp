@@ -271,11 +271,16 @@ QStringList LaunchDialog::problems() const
         if (m_service->currentText().trimmed().isEmpty())
             out << QStringLiteral("Pick a service, or list nodes.");
         else if (m_context.consulAvailable && m_context.services && m_context.services->rowCount() > 0
-                 && !selectedService())
+            && !selectedService())
             out << QStringLiteral("Consul knows no service \"%1\".").arg(m_service->currentText().trimmed());
-        else if (m_context.consulAvailable && selectedService() && targetNodes().isEmpty())
-            out << QStringLiteral("No instance of %1 has the tag \"%2\".")
-                       .arg(m_service->currentText().trimmed(), m_tag->currentText().trimmed());
+        else if (m_context.consulAvailable && selectedService() && targetNodes().isEmpty()) {
+            const QString tag = m_tag->currentText().trimmed();
+            if (tag.isEmpty())
+                out << QStringLiteral("Consul lists no instance of %1 (yet).").arg(m_service->currentText().trimmed());
+            else
+                out << QStringLiteral("No instance of %1 has the tag \"%2\".")
+                           .arg(m_service->currentText().trimmed(), tag);
+        }
     } else {
         const QStringList nodes = explicitNodes();
         if (nodes.isEmpty())
@@ -337,8 +342,7 @@ void LaunchDialog::revalidate()
     const Theme &theme = Theme::current();
     // Extra vars feedback right under the editor.
     if (auto vars = ExtraVars::parse(m_extraVars->toPlainText())) {
-        m_extraVarsStatus->setText(vars->empty() ? QString()
-                                                 : QStringLiteral("%1 variable(s)").arg(vars->size()));
+        m_extraVarsStatus->setText(vars->empty() ? QString() : QStringLiteral("%1 variable(s)").arg(vars->size()));
         m_extraVarsStatus->setStyleSheet(QString());
     } else {
         m_extraVarsStatus->setText(vars.error().message);
@@ -365,8 +369,9 @@ void LaunchDialog::revalidate()
             if (known.value(n).second != u"passing")
                 item->setForeground(2, theme.color(Theme::Role::Critical));
         } else {
-            item->setText(2, m_context.consulAvailable ? QStringLiteral("not in the Consul catalog")
-                                                       : QStringLiteral("unknown (Consul unreachable)"));
+            item->setText(2,
+                m_context.consulAvailable ? QStringLiteral("not in the Consul catalog")
+                                          : QStringLiteral("unknown (Consul unreachable)"));
             item->setForeground(2, theme.color(Theme::Role::MutedText));
         }
     }
@@ -383,8 +388,9 @@ void LaunchDialog::revalidate()
                            .arg(s->service, b.maxOffline.describe(s->instances))
                            .arg(b.freeSlots())
                            .arg(b.limit())
-                           .arg(b.holders.isEmpty() ? QString()
-                                                    : QStringLiteral(", held by %1").arg(b.holders.join(QStringLiteral(", "))));
+                           .arg(b.holders.isEmpty()
+                                   ? QString()
+                                   : QStringLiteral(", held by %1").arg(b.holders.join(QStringLiteral(", "))));
         if (!b.maxOfflineWarning.isEmpty())
             budgetLines << b.maxOfflineWarning;
         if (b.offline.isEmpty()) {
@@ -409,13 +415,14 @@ void LaunchDialog::revalidate()
 
     const QString playbook = m_playbook->currentText().trimmed();
     const QString service = services.size() == 1 ? services.first()->service : QString();
-    const auto [median, runs] = m_context.estimate ? m_context.estimate(playbook, service) : std::pair<qint64, int>(-1, 0);
+    const auto [median, runs]
+        = m_context.estimate ? m_context.estimate(playbook, service) : std::pair<qint64, int>(-1, 0);
     if (runs > 0)
         m_estimate->setText(QStringLiteral("Estimated duration: about %1 (median of %2 past run%3 of %4%5).")
                                 .arg(Format::duration(median))
                                 .arg(runs)
                                 .arg(runs == 1 ? QString() : QStringLiteral("s"), playbook,
-                                     service.isEmpty() ? QString() : QStringLiteral(" on ") + service));
+                                    service.isEmpty() ? QString() : QStringLiteral(" on ") + service));
     else
         m_estimate->setText(QStringLiteral("Estimated duration: unknown (no finished run of %1%2 yet).")
                                 .arg(playbook, service.isEmpty() ? QString() : QStringLiteral(" on ") + service));
@@ -432,11 +439,13 @@ void LaunchDialog::revalidate()
         shown << QStringLiteral("Launching…");
     m_problems->setText(shown.join(u'\n'));
     m_problems->setStyleSheet(p.isEmpty() && m_lastError.isEmpty()
-                                  ? QString()
-                                  : QStringLiteral("color: %1").arg(theme.color(Theme::Role::Critical).name()));
+            ? QString()
+            : QStringLiteral("color: %1").arg(theme.color(Theme::Role::Critical).name()));
     m_launch->setEnabled(p.isEmpty() && !m_busy);
     m_launch->setText(nodes.isEmpty() ? QStringLiteral("Launch")
-                          : QStringLiteral("Launch on %1 node%2").arg(nodes.size()).arg(nodes.size() == 1 ? QString() : QStringLiteral("s")));
+                                      : QStringLiteral("Launch on %1 node%2")
+                                            .arg(nodes.size())
+                                            .arg(nodes.size() == 1 ? QString() : QStringLiteral("s")));
 }
 
 void LaunchDialog::setBusy(bool busy)

@@ -21,14 +21,17 @@
 #include <QComboBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStackedWidget>
+#include <QStatusBar>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QToolBar>
 
 using namespace Baton;
 using Baton::Test::ConsulSimFixture;
@@ -84,6 +87,13 @@ private:
         QVERIFY(QTest::qWaitForWindowExposed(m_window));
         QTRY_COMPARE_WITH_TIMEOUT(m_session->connections()->status(ConnectionStatusModel::Link::JobService).state,
             ConnectionStatusModel::State::Up, 10000);
+    }
+
+    // The service row comes from the catalog's service list, its instances from a read that follows it.
+    void waitForWeb()
+    {
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_session->services()->service("web") && m_session->services()->service("web")->instances == 3, 10000);
     }
 
     qint64 launchJob()
@@ -152,7 +162,7 @@ private Q_SLOTS:
     void launchFromTheDialogSelectsTheNewJob()
     {
         open(false);
-        QTRY_VERIFY_WITH_TIMEOUT(m_session->services()->service("web"), 10000);
+        waitForWeb();
         QTRY_VERIFY(!m_session->playbooks().isEmpty());
         QTest::keyClick(m_window, Qt::Key_L, Qt::ControlModifier);
         LaunchDialog *dialog = nullptr;
@@ -295,7 +305,7 @@ private Q_SLOTS:
     void forbiddenAnswersAreShownPlainly()
     {
         open(false, false, "viewer-token");
-        QTRY_VERIFY_WITH_TIMEOUT(m_session->services()->service("web"), 10000);
+        waitForWeb();
         QTRY_VERIFY(!m_session->playbooks().isEmpty());
         LaunchDialog *dialog = m_window->openLaunchDialog();
         QVERIFY(dialog);
@@ -335,8 +345,35 @@ private Q_SLOTS:
             QCOMPARE(m_window->wallPage()->objectName(), QString("wallUnavailable"));
             QVERIFY(m_window->lastMessage().contains("not available"));
         }
-        m_window->setViewMode(MainWindow::ViewMode::Operate);
+        // The wall is read-only and shows only itself; F11 (an action of the window) still brings the operator
+        // view back.
+        QVERIFY(!m_window->menuBar()->isVisible());
+        QVERIFY(!m_window->statusBar()->isVisible());
+        QVERIFY(!child<QToolBar>(m_window, "mainToolbar")->isVisible());
+        QVERIFY(!m_window->launchAction()->isEnabled());
+        QVERIFY(m_window->actions().contains(child<QAction>(m_window, "wallAction")));
+        QTest::keyClick(m_window, Qt::Key_F11);
+        QCOMPARE(m_window->viewMode(), MainWindow::ViewMode::Operate);
         QVERIFY(!m_window->wallPage()->isVisible());
+        QVERIFY(m_window->menuBar()->isVisible());
+        QVERIFY(m_window->statusBar()->isVisible());
+        QVERIFY(child<QToolBar>(m_window, "mainToolbar")->isVisible());
+        QVERIFY(m_window->launchAction()->isEnabled());
+    }
+
+    // The waiting queue comes from the job list, not from Consul: an open editor's preview follows it.
+    void maxOfflinePreviewFollowsTheWaitingQueue()
+    {
+        const qint64 id = launchJob();
+        open(false);
+        QTRY_VERIFY_WITH_TIMEOUT(m_session->services()->service("web"), 10000);
+        MaxOfflineEditor *editor = m_window->openMaxOfflineEditor("web");
+        QVERIFY(editor);
+        editor->setCandidate(MaxOffline::count(2));
+        QVERIFY2(!editor->previewText().contains("web-2"), qPrintable(editor->previewText()));
+        m_service->setNodeState(id, "web-1", NodeRunState::InMaintenance);
+        m_service->setNodeState(id, "web-2", NodeRunState::WaitingForSlot, "slots held by web-1");
+        QTRY_VERIFY_WITH_TIMEOUT(editor->previewText().contains("web-2"), 10000);
     }
 
     void windowStateIsRestored()

@@ -82,11 +82,11 @@ def tour(tmp_path_factory):
     proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             env=env, start_new_session=True)
     try:
-        output, _ = proc.communicate(timeout=260)
+        output, _ = proc.communicate(timeout=210)  # inside CTest's 300 s, with room for the stop
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGTERM)  # the tour's own orderly stop
         try:
-            output, _ = proc.communicate(timeout=40)
+            output, _ = proc.communicate(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             output, _ = proc.communicate()

@@ -171,6 +171,63 @@ void TimelinePainter::invalidate()
     m_cacheWidth = -1;
 }
 
+namespace {
+template<typename T>
+void releaseVector(std::vector<T> &v)
+{
+    std::vector<T>().swap(v);
+}
+template<typename T>
+qsizetype vectorBytes(const std::vector<T> &v)
+{
+    return qsizetype(v.capacity() * sizeof(T));
+}
+} // namespace
+
+void TimelinePainter::releaseCaches()
+{
+    invalidate();
+    m_bars = QImage();
+    releaseVector(m_rows);
+    releaseVector(m_summaries);
+    releaseVector(m_scratch);
+    releaseVector(m_lineBg);
+    releaseVector(m_lineStrip);
+    releaseVector(m_gridX);
+    releaseVector(m_styleAt);
+    for (auto &v : m_solidLines)
+        releaseVector(v);
+    for (auto &v : m_patternLines)
+        releaseVector(v);
+    for (auto &v : m_batches)
+        releaseVector(v);
+    for (auto &v : m_taskBatches)
+        releaseVector(v);
+    // Force the per-style lines to be rebuilt on the next raster frame.
+    m_solidKey = ~0ULL;
+    m_patternKey = ~0ULL;
+}
+
+qsizetype TimelinePainter::cacheBytes() const
+{
+    qsizetype n = m_bars.sizeInBytes();
+    n += vectorBytes(m_rows) + vectorBytes(m_summaries) + vectorBytes(m_scratch);
+    for (const RowGeometry &g : m_rows)
+        n += vectorBytes(g.runs) + vectorBytes(g.tasks);
+    for (const Timeline::Summary &sum : m_summaries)
+        n += sum.bucketCount();
+    n += vectorBytes(m_lineBg) + vectorBytes(m_lineStrip) + vectorBytes(m_gridX) + vectorBytes(m_styleAt);
+    for (const auto &v : m_solidLines)
+        n += vectorBytes(v);
+    for (const auto &v : m_patternLines)
+        n += vectorBytes(v);
+    for (const auto &v : m_batches)
+        n += vectorBytes(v);
+    for (const auto &v : m_taskBatches)
+        n += vectorBytes(v);
+    return n;
+}
+
 QRect TimelinePainter::laneArea() const
 {
     const int left = std::clamp(m_options.labelWidth, 0, std::max(0, m_size.width()));

@@ -132,6 +132,12 @@ public:
 
     // Drops every cached row (tests and benchmarks measuring cold frames).
     void invalidate();
+    // Drops the caches and gives their memory back: the raster, row geometry, bucket summaries and scanline
+    // buffers. For painters that stop being shown for a while (a wall tile rotated out keeps a model, not a
+    // picture); the next paint is a cold one.
+    void releaseCaches();
+    // Bytes held by those caches (approximate: buffer capacities), for tests and the soak harness.
+    qsizetype cacheBytes() const;
 
     const FrameStats &lastFrame() const { return m_stats; }
 

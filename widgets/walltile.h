@@ -38,12 +38,15 @@ public:
     // How long until something drawn moves with time, or -1.
     qint64 msUntilNowMoves() const;
     int paintCount() const { return m_paints; }
+    // Bytes of the timeline's paint caches; none while the tile is hidden.
+    qsizetype cacheBytes() const { return m_painter.cacheBytes(); }
 
     static QColor attentionColor(const Theme &theme, TimelineAttention level);
 
 protected:
     void paintEvent(QPaintEvent *event) override;
     void resizeEvent(QResizeEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void onModelUpdated();

@@ -474,6 +474,30 @@ private Q_SLOTS:
         QVERIFY2(changes <= 30, qPrintable(QStringLiteral("%1 brush changes for %2 rectangles").arg(changes).arg(rects)));
     }
 
+    void releasedCachesComeBackTheSame()
+    {
+        TimelineModel m;
+        m.setJob(TimelineFixtures::denseJob(300, 50, T0, 200));
+        TimelinePainter tp;
+        TimelinePainter::Options o = options();
+        o.fit = true;
+        tp.setOptions(o);
+        tp.setModel(&m);
+        tp.setSize(QSize(1100, 400));
+        tp.setRange(T0, T0 + 10'000);
+        tp.setNow(T0 + 10'000);
+        const QImage before = render(tp);
+        const qsizetype held = tp.cacheBytes();
+        QVERIFY(held >= qsizetype(1000) * 380 * 4); // at least the raster of the lane area
+        tp.releaseCaches();
+        QCOMPARE(tp.cacheBytes(), qsizetype(0));
+        QCOMPARE(tp.hitTest(QPoint(600, 200)).kind, TimelineHit::Kind::Aggregate); // still answers
+        const QImage after = render(tp);
+        QCOMPARE(after, before);
+        QVERIFY(tp.lastFrame().rowsBuilt > 0); // a cold frame
+        QVERIFY(tp.cacheBytes() > 0);
+    }
+
     void nowLineTimer()
     {
         TimelineModel m;

@@ -122,6 +122,48 @@ private Q_SLOTS:
         QVERIFY(!w.wall.isRotating());
     }
 
+    void tilesRotatedOutGiveTheirPicturesBack()
+    {
+        // A wall holds a tile per job and shows a page of them; only the shown ones may hold a picture, or a
+        // busy wall grows by a raster for every tile it ever showed (the soak found ~70 MB).
+        Wall w;
+        for (int i = 1; i <= 40; ++i)
+            w.jobs.applyJob(job(i, { node(QStringLiteral("web-%1").arg(i), { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0 + i));
+        w.wall.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w.wall));
+        QVERIFY(w.wall.pageCount() > 2);
+        auto tileOf = [&](qint64 id) {
+            for (WallTile *t : w.wall.findChildren<WallTile *>()) {
+                if (t->jobId() == id)
+                    return t;
+            }
+            return static_cast<WallTile *>(nullptr);
+        };
+        const QList<qint64> first = w.wall.visibleJobs();
+        QTRY_VERIFY(tileOf(first.first())->paintCount() > 0);
+        for (qint64 id : first)
+            QTRY_VERIFY2(tileOf(id)->cacheBytes() > 0, qPrintable(QString::number(id)));
+        const int pages = w.wall.pageCount();
+        for (int p = 1; p < pages; ++p) {
+            w.wall.nextPage();
+            QTest::qWait(20);
+        }
+        // Back where it started: every tile has been shown once; only the page in view holds caches.
+        w.wall.nextPage();
+        QTest::qWait(20);
+        const QList<qint64> shown = w.wall.visibleJobs();
+        QCOMPARE(shown, first);
+        int holding = 0;
+        for (WallTile *t : w.wall.findChildren<WallTile *>()) {
+            QVERIFY(t->paintCount() > 0); // each one was painted on its page
+            if (t->cacheBytes() > 0) {
+                ++holding;
+                QVERIFY2(shown.contains(t->jobId()), qPrintable(QString::number(t->jobId())));
+            }
+        }
+        QVERIFY(holding <= shown.size());
+    }
+
     void idleMeansIdle()
     {
         Wall w;

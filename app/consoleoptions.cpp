@@ -120,6 +120,7 @@ Result<ConsoleOptions> ConsoleOptions::parse(const QStringList &arguments)
                     QStringLiteral("--screenshot-view must be one of %1, not \"%2\"")
                         .arg(screenshotViews().join(QStringLiteral(", ")), v.left(40)));
             o.screenshotView = v;
+            o.screenshotViewGiven = true;
             viewGiven = true;
         } else {
             return fail(

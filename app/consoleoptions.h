@@ -25,6 +25,7 @@ struct ConsoleOptions
     QString screenshotPath;
     int screenshotAfterMs = 2000;
     QString screenshotView = QStringLiteral("main");
+    bool screenshotViewGiven = false;
     QString theme; // empty: from the settings
     bool help = false;
     bool version = false;

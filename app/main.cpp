@@ -135,7 +135,9 @@ int main(int argc, char *argv[])
     }
 
     if (!options->screenshotPath.isEmpty()) {
-        const QString view = options->screenshotView;
+        // --wall without a view of its own is a picture of the wall (the default view would leave wall mode).
+        const QString view
+            = options->wall && !options->screenshotViewGiven ? QStringLiteral("wall") : options->screenshotView;
         const QString path = options->screenshotPath;
         // Open the requested view half way, so the data it shows had time to load. The busiest service and the
         // newest job make the most telling picture.

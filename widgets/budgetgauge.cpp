@@ -273,16 +273,23 @@ void BudgetGauge::paintEvent(QPaintEvent *)
     const QFontMetrics fm(p.font());
     p.setPen(m_budget.isOverBudget() ? critical : text);
     p.drawText(l.summary, Qt::AlignVCenter | Qt::AlignLeft, fm.elidedText(m_budget.summary(), Qt::ElideRight, l.summary.width()));
-    if (!m_budget.queue.isEmpty()) {
-        QStringList names;
-        for (int i = 0; i < std::min<int>(m_queueNames, int(m_budget.queue.size())); ++i)
-            names << m_budget.queue.at(i).node;
-        QString queue = tr("waiting: %1").arg(names.join(QStringLiteral(", ")));
-        if (m_budget.queue.size() > m_queueNames)
-            queue += QStringLiteral(" +%1").arg(m_budget.queue.size() - m_queueNames);
+    if (const QString queue = queueText(); !queue.isEmpty()) {
         p.setPen(muted);
         p.drawText(l.queue, Qt::AlignVCenter | Qt::AlignLeft, fm.elidedText(queue, Qt::ElideRight, l.queue.width()));
     }
+}
+
+QString BudgetGauge::queueText() const
+{
+    if (m_budget.queue.isEmpty())
+        return QString();
+    QStringList names;
+    for (int i = 0; i < std::min<int>(m_queueNames, int(m_budget.queue.size())); ++i)
+        names << m_budget.queue.at(i).node;
+    QString queue = tr("waiting: %1").arg(names.join(QStringLiteral(", ")));
+    if (m_budget.queue.size() > m_queueNames)
+        queue += QStringLiteral(" +%1").arg(m_budget.queue.size() - m_queueNames);
+    return queue;
 }
 
 } // namespace Baton

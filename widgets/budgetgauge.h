@@ -36,6 +36,8 @@ public:
 
     // The node whose cell is at `pos`, or an empty string.
     QString nodeAt(const QPoint &pos) const;
+    // The waiting-queue line under the bar ("waiting: web-7, web-9 +3", longest wait first), empty without one.
+    QString queueText() const;
     // How many times the budget actually changed (tests: equal budgets must not count).
     int changeCount() const { return m_changes; }
 

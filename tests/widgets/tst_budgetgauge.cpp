@@ -68,6 +68,36 @@ private Q_SLOTS:
         QCOMPARE(g.nodeAt(QPoint(12, 1)), QString());
     }
 
+    void waitingQueueIsNamedLongestFirst()
+    {
+        BudgetGauge g;
+        g.resize(400, g.sizeHint().height());
+        g.setBudget(sampleBudget());
+        QCOMPARE(g.queueText(), QStringLiteral("waiting: web-7"));
+        // More waiting than named: the longest waits first, then a count.
+        ServiceBudget b;
+        b.service = QStringLiteral("web");
+        b.maxOffline = MaxOffline::count(1);
+        b.instances = 12;
+        b.holders = QStringList { "web-1" };
+        b.offline = { { "web-1", "maintenance: baton job 5" } };
+        QList<BudgetRun> runs { { 5, "web-1", "web", NodeRunState::InMaintenance, T0, false } };
+        for (int i = 0; i < 6; ++i)
+            runs.append({ 5, QStringLiteral("web-%1").arg(i + 2), "web", NodeRunState::WaitingForSlot, T0 + 100 - i * 10, false });
+        g.setQueueNames(3);
+        g.setBudget(CapacityBudget::compute(b, 5, runs));
+        QCOMPARE(g.queueText(), QStringLiteral("waiting: web-7, web-6, web-5 +3"));
+        // Drawn under the bar: the gauge with a queue paints more than the same gauge without one.
+        QImage with(g.size(), QImage::Format_ARGB32_Premultiplied);
+        g.render(&with);
+        runs.resize(1);
+        g.setBudget(CapacityBudget::compute(b, 5, runs));
+        QCOMPARE(g.queueText(), QString());
+        QImage without(g.size(), QImage::Format_ARGB32_Premultiplied);
+        g.render(&without);
+        QVERIFY(with != without);
+    }
+
     void equalBudgetDoesNotRepaint()
     {
         BudgetGauge g;

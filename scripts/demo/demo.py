@@ -11,18 +11,29 @@ Starts a local datacenter (datacenter.py): consul-sim with services web (6 nodes
 --interactive (the default when there is a display): starts Baton Console connected to both, prints what to try,
 and runs until the console is closed or Ctrl+C; then stops everything it started.
 
---headless: the scripted tour. Launches deploy.yml on web through the REST API, watches the service's health in
-consul-sim while it runs, writes console screenshots (rendered offscreen) to the --out folder, prints a summary
-and writes it as JSON (--summary, default OUT/summary.json). Exit status 0 when every node succeeded, the most
-instances offline at once stayed within max_offline, every screenshot was written and nothing was left running;
-1 otherwise; 2 for a bad command line.
+--headless: the scripted tour. Launches, through the REST API, deploy.yml on db with break_on naming every db
+node (the first node to go comes back unhealthy, keeps db's only slot and halts the rollout) and deploy.yml on
+web; watches both services' health and slot folders in consul-sim while they run; renders console screenshots
+(offscreen) into the --out folder — the views this baton-console lists in its --help: timeline, capacity, wall
+and main while web rolls, services and health after the halt, main and max-offline at the end —; fixes the
+broken db node and releases it (POST /v1/nodes/<node>/release); prints a summary and writes it as JSON
+(--summary, default OUT/summary.json): per-node timings, the most instances offline at once against
+max_offline (from Consul's health), the slot hand-off latency, the halt and the release. Exit status 0 when
+every web node succeeded, no service ever had more instances offline than max_offline, db halted with its
+broken node holding its slot and was released, every screenshot taken was written and nothing was left
+running; 1 otherwise; 2 for a bad command line.
+
+--acl: consul-sim with ACLs on (deny by default) and the gate, the service and the console each given a token
+with the policy docs/operator-guide.md gives it.
 """
 
 import argparse
 import json
 import os
+import re
 import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -178,8 +189,6 @@ HALT_SERVICE = "db"
 
 def console_views(dc):
     """The --screenshot-view values this baton-console lists in its --help."""
-    import re
-    import subprocess
     try:
         r = subprocess.run([dc.binary("baton-console"), "--help"], stdin=subprocess.DEVNULL, capture_output=True,
                            timeout=60, env=dict(dc.console_env(), QT_QPA_PLATFORM="offscreen"))
@@ -258,7 +267,7 @@ def offline_figures(sampler, service, since, until):
             "samples": len(sampler.snapshot()), "errors": sampler.errors}
 
 
-def run_halt_release(dc, job, samplers, slots, t_launch):
+def run_halt_release(dc, job, samplers, slots):
     """After the db job: who failed, whether it kept its slot and maintenance, then the fix and the release."""
     service = HALT_SERVICE
     failed = [n["node"] for n in job.get("nodes", []) if n["state"] in ("failed", "timed_out", "unreachable")]
@@ -356,7 +365,7 @@ def run_tour(args, dc, out):
     time.sleep(1.0)  # the last health changes (the last node's settle) reach the samplers
     shots += collect_shots(take_shots(dc, out, SHOTS_HALTED, args.shot_after_ms, views))
     t_halted = time.time()
-    halt = run_halt_release(dc, db_job, samplers, slots[HALT_SERVICE], t_launch)
+    halt = run_halt_release(dc, db_job, samplers, slots[HALT_SERVICE])
     if halt.get("release", {}).get("state"):
         say("  released %s (job %d %s): %s holds a slot now: %s" % (
             halt["failed_node"], halt["release"]["job"], halt["release"]["state"], HALT_SERVICE,

@@ -168,6 +168,12 @@ class ConsulClient:
             text = data[:300].decode("utf-8", errors="replace").strip()
             raise ConsulError("Consul answered %d to %s %s: %s" % (resp.status, method, path, text or "(no body)"),
                               resp.status, text)
+        if method == "GET" and hdrs.get("x-consul-results-filtered-by-acls", "").lower() == "true":
+            # A reading the ACLs cut short would count too few holders or offline peers: the budget rule cannot
+            # be applied to it, so it is an error (403: not worth retrying), never a smaller answer.
+            raise ConsulError("Consul left out part of its answer to %s %s because the token may not read all of "
+                              "it (X-Consul-Results-Filtered-By-ACLs); the gate needs read on every key under the "
+                              "prefix and on every node and instance of the service" % (method, path), 403)
         return Response(resp.status, hdrs, data)
 
     # --- typed calls -----------------------------------------------------------------------------------------

@@ -589,6 +589,12 @@ class Gate:
                     sessions.add(s["ID"])
         except ConsulError as e:
             self._log("could not list the node's sessions: %s" % e)
+        if not to_disable and not sessions and not st.health.node_registered(node):
+            # Without a token Consul filters silently (no header): an empty picture of a node it does not list
+            # is not proof that nothing is held, so say so instead of reporting a clean release.
+            raise GateError("found nothing of node %s to release, and service %s does not list it: it is not "
+                            "registered, or the token may not read it (node, service and key read are needed)"
+                            % (node, self.cfg.service))
         if self.cfg.check_mode:
             changed = bool(to_disable or sessions)
             return self.result("released", st, changed=changed,

@@ -176,3 +176,35 @@ def test_acl_token_is_used_and_never_shown(tmp_path):
         assert e.value.status == 403
         text = str(e.value) + json.dumps(r)
         assert "canary" not in text
+
+
+# A token that may write the gate's keys but read only one node: Consul filters web-2 out of the health listing.
+NARROW_ACL = {"enabled": True, "default_policy": "deny",
+              "tokens": [{"secret_id": "narrow-canary-5e7a", "policy": {
+                  "key_prefix": {"baton/": "write"}, "session_prefix": {"": "write"},
+                  "node_prefix": {"web-1": "write"}, "service_prefix": {"": "write"},
+                  "agent_prefix": {"": "read"}}}]}
+
+
+def test_a_reading_cut_short_by_acls_is_refused_not_counted(tmp_path):
+    with Fleet(tmp_path, nodes=2, max_offline="1", acl=NARROW_ACL) as fleet:
+        fleet.apps["web-2"].stop()  # web-2 goes critical: a full reading would make web-1 wait
+        deadline = time.monotonic() + 20
+        while "web-2" not in fleet.offline() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert "web-2" in fleet.offline()
+        with pytest.raises(ConsulError) as e:
+            gate(fleet, "web-1", token="narrow-canary-5e7a").enter()
+        assert e.value.status == 403 and "Filtered-By-ACLs" in str(e.value)
+        assert "canary" not in str(e.value)
+        assert fleet.in_maintenance() == [] and fleet.slots() == {}
+
+
+def test_release_that_sees_nothing_of_its_node_fails(tmp_path):
+    with Fleet(tmp_path, nodes=2, max_offline="1", acl=ACL) as fleet:
+        held = gate(fleet, "web-1", token="gate-canary-9f1c2d").enter()
+        assert held["gate"]["state"] == "entered"
+        # Without a token, deny-by-default Consul lists nothing and sends no filtered header.
+        with pytest.raises(GateError, match="not registered, or the token may not read it"):
+            Gate(ConsulClient(fleet.agents["web-1"], timeout=5), GateConfig("web", node="web-1", wait=0)).release()
+        assert fleet.in_maintenance() == ["web-1"] and len(fleet.slots()) == 1

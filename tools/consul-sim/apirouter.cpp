@@ -67,11 +67,13 @@ std::string cleanPath(const std::string &p)
         }
         stack.push_back(part);
     }
-    std::string out;
-    for (const std::string &s : stack)
-        out += "/" + s;
-    if (out.empty())
-        out = "/";
+    // Appended piece by piece: GCC 12's -Wrestrict misfires on `"/" + s` and on assigning a literal at -O3.
+    std::string out(1, '/');
+    for (const std::string &s : stack) {
+        if (out.size() > 1)
+            out += '/';
+        out += s;
+    }
     if (path.back() == '/' && out != "/")
         out += '/';
     return out;
@@ -97,8 +99,10 @@ std::string escapePath(const std::string &path)
 HttpResponse redirect(const HttpRequest &req, const std::string &path)
 {
     std::string location = escapePath(path);
-    if (!req.rawQuery.isEmpty())
-        location += "?" + req.rawQuery.toStdString();
+    if (!req.rawQuery.isEmpty()) {
+        location += '?';
+        location += req.rawQuery.toStdString();
+    }
     HttpResponse r;
     r.status = 301;
     r.setHeader("Location", QByteArray::fromStdString(location));

@@ -135,6 +135,7 @@ QByteArray JobManager::releasePlaybookText()
            "        service: \"{{ item }}\"\n"
            "        node: \"{{ inventory_hostname }}\"\n"
            "        consul_http_addr: \"{{ baton_consul_http_addr }}\"\n"
+           "        token: \"{{ baton_consul_token | default(omit) }}\"\n"
            "        prefix: \"{{ baton_kv_prefix }}\"\n"
            "        job_id: \"{{ baton_job_id | string }}\"\n"
            "        operator: \"{{ baton_operator }}\"\n"

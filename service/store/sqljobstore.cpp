@@ -331,7 +331,8 @@ Result<void> SqlJobStore::writeJobRow(const Job &job, bool insert, const std::op
     QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
     QSqlQuery q(db);
     const QString spec = jsonText(JobCodec::toJson(job.spec));
-    const QString counts = jsonText(JobCodec::toJson(job.countNodes()));
+    // The row keeps the counts it is given: batch rows carry no node runs (those are written one by one).
+    const QString counts = jsonText(JobCodec::toJson(job.counts));
     const QVariant cancelMode = job.cancel
         ? QVariant(
             job.cancel->mode == CancelRequest::Mode::Force ? QStringLiteral("force") : QStringLiteral("graceful"))
@@ -452,6 +453,7 @@ Result<void> SqlJobStore::writeNode(
 
 Result<void> SqlJobStore::createJob(Job &job, const std::optional<IdempotencyRecord> &idempotency)
 {
+    job.counts = job.countNodes();
     return transaction([&]() -> Result<void> {
         BATON_TRY_VOID(writeJobRow(job, true, idempotency));
         for (qsizetype i = 0; i < job.nodes.size(); ++i) {

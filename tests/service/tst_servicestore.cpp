@@ -164,7 +164,11 @@ void TstServiceStore::batchesAndEvents()
     b.nodes.append(NodeWrite { job.id, r, RunnerTrace { 4242, "marker-1" } });
     job.state = JobState::Running;
     job.startedAtMs = Timestamps::nowMs();
-    b.jobs.append(job);
+    // A job row as the journal batches it: counts from the node runs, the runs themselves written apart.
+    Job row = job;
+    row.counts = job.countNodes();
+    row.nodes.clear();
+    b.jobs.append(row);
     for (int i = 0; i < 5; ++i)
         b.events.append(stateEvent(job.id, "web-1", NodeRunState::InMaintenance));
     QList<StoredEvent> committed;
@@ -178,6 +182,20 @@ void TstServiceStore::batchesAndEvents()
     QCOMPARE((*loaded)->nodes[0].state, NodeRunState::InMaintenance);
     QCOMPARE((*loaded)->nodes[0].wait.holders, QStringList { "web-2" });
     QCOMPARE((*loaded)->state, JobState::Running);
+    JobQuery listed;
+    listed.playbook = job.spec.playbook;
+    auto page = store->listJobs(listed);
+    QVERIFY(page);
+    bool listedHere = false;
+    for (const Job &j : page->jobs) {
+        if (j.id != job.id)
+            continue;
+        listedHere = true;
+        QCOMPARE(j.counts[NodeRunState::InMaintenance], 1);
+        QCOMPARE(j.counts[NodeRunState::Queued], 1);
+        QCOMPARE(j.counts.total(), 2);
+    }
+    QVERIFY(listedHere);
     auto unfinished = store->loadUnfinishedJobs();
     QVERIFY(unfinished);
     bool found = false;

@@ -111,6 +111,8 @@ private:
         m_empty->setVisible(services.isEmpty());
         m_chart->setVisible(!services.isEmpty());
         m_chart->setHistory(services.isEmpty() ? nullptr : history(services.first()));
+        const NodeRunModel *nodes = m_session->nodes();
+        m_chart->setSince(nodes && nodes->hasJob() ? nodes->job().createdAtMs : 0);
         updateGauges();
     }
 

@@ -4,6 +4,7 @@
 #include "models/capacityhistory.h"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include <QChart>
@@ -14,8 +15,8 @@
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QTimer>
-#include <QValueAxis>
 #include <QVBoxLayout>
+#include <QValueAxis>
 
 namespace Baton {
 
@@ -51,7 +52,8 @@ struct Chart::Private
         chart->setPlotAreaBackgroundVisible(false);
         chart->setTitleBrush(text);
         chart->legend()->setLabelColor(text);
-        for (QAbstractAxis *axis : { static_cast<QAbstractAxis *>(timeAxis), static_cast<QAbstractAxis *>(valueAxis) }) {
+        for (QAbstractAxis *axis :
+            { static_cast<QAbstractAxis *>(timeAxis), static_cast<QAbstractAxis *>(valueAxis) }) {
             axis->setLabelsColor(muted);
             axis->setGridLineColor(grid);
             axis->setLinePenColor(grid);
@@ -202,13 +204,17 @@ void Chart::flush()
         d->timeAxis->setRange(QDateTime::fromMSecsSinceEpoch(d->from), QDateTime::fromMSecsSinceEpoch(d->to));
         const qint64 span = d->to - d->from;
         d->timeAxis->setFormat(span <= 10 * 60'000 ? QStringLiteral("HH:mm:ss")
-                : span <= 2 * 86'400'000LL      ? QStringLiteral("HH:mm")
-                                                : QStringLiteral("d MMM HH:mm"));
+                : span <= 2 * 86'400'000LL         ? QStringLiteral("HH:mm")
+                                                   : QStringLiteral("d MMM HH:mm"));
         d->rangeDirty = false;
     }
     if (d->valueDirty) {
         d->valueAxis->setRange(d->vmin, d->vmax);
-        d->valueAxis->setTickCount(std::clamp(int(d->vmax - d->vmin) + 1, 2, 7));
+        // Counts of instances: ticks on whole numbers only (a fixed tick count put them at 1.67, 3.33, … and
+        // "%d" printed those as 1, 3, 4, 6), at most about seven of them.
+        d->valueAxis->setTickType(QValueAxis::TicksDynamic);
+        d->valueAxis->setTickAnchor(0);
+        d->valueAxis->setTickInterval(std::max(1.0, std::ceil((d->vmax - d->vmin) / 6.0)));
         d->valueDirty = false;
     }
     for (std::size_t i = 0; i < d->series.size(); ++i) {
@@ -235,6 +241,16 @@ QList<QPointF> Chart::points(int series) const
 int Chart::replaceCount() const
 {
     return d->replaces;
+}
+
+std::pair<qint64, qint64> Chart::shownTimeRange() const
+{
+    return { d->timeAxis->min().toMSecsSinceEpoch(), d->timeAxis->max().toMSecsSinceEpoch() };
+}
+
+double Chart::valueTickInterval() const
+{
+    return d->valueAxis->tickInterval();
 }
 
 } // namespace Baton

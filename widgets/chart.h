@@ -27,7 +27,12 @@ class Chart : public QWidget
     Q_OBJECT
 
 public:
-    enum class LineStyle { Solid, Dashed, Dotted };
+    enum class LineStyle
+    {
+        Solid,
+        Dashed,
+        Dotted
+    };
     struct SeriesSpec
     {
         QString name;
@@ -62,6 +67,9 @@ public:
     int pointCount(int series) const;
     QList<QPointF> points(int series) const;
     int replaceCount() const;
+    // The time range and the value axis' tick spacing as last applied.
+    std::pair<qint64, qint64> shownTimeRange() const;
+    double valueTickInterval() const;
 
 private:
     struct Private;

@@ -36,7 +36,8 @@ void ChartCapacity::setTheme(const Theme &theme)
         m_chart->addSeries({ tr("in service"), theme.color(Theme::Role::Ok), Chart::LineStyle::Solid, 2.0 });
         m_chart->addSeries({ tr("in maintenance"), theme.color(Theme::Role::Info), Chart::LineStyle::Solid, 2.0 });
         m_chart->addSeries({ tr("critical"), theme.color(Theme::Role::Critical), Chart::LineStyle::Solid, 2.0 });
-        m_chart->addSeries({ tr("floor (max_offline)"), theme.color(Theme::Role::MutedText), Chart::LineStyle::Dashed, 1.5 });
+        m_chart->addSeries(
+            { tr("floor (max_offline)"), theme.color(Theme::Role::MutedText), Chart::LineStyle::Dashed, 1.5 });
     }
 }
 
@@ -66,6 +67,23 @@ void ChartCapacity::setWindow(qint64 lengthMs)
     scheduleFollow();
 }
 
+void ChartCapacity::setSince(qint64 ms)
+{
+    if (m_since == ms)
+        return;
+    m_since = ms;
+    refresh();
+    scheduleFollow();
+}
+
+qint64 ChartCapacity::shownFrom(qint64 now) const
+{
+    if (m_since <= 0)
+        return now - m_window;
+    constexpr qint64 kLeadIn = 10'000; // the service as it was just before the launch
+    return std::clamp(m_since - kLeadIn, now - m_window, now - 60'000);
+}
+
 void ChartCapacity::setClock(std::function<qint64()> clock)
 {
     m_clock = clock ? std::move(clock) : std::function<qint64()>([] { return Timestamps::nowMs(); });
@@ -75,7 +93,7 @@ void ChartCapacity::setClock(std::function<qint64()> clock)
 void ChartCapacity::refresh()
 {
     const qint64 now = m_clock();
-    const qint64 from = now - m_window;
+    const qint64 from = shownFrom(now);
     m_chart->setTimeRange(from, now);
     if (!m_history)
         return;
@@ -95,7 +113,8 @@ void ChartCapacity::scheduleFollow()
         m_follow.stop();
         return;
     }
-    m_follow.start(int(std::clamp<qint64>(m_window / 120, 1000, 5000)));
+    const qint64 now = m_clock();
+    m_follow.start(int(std::clamp<qint64>((now - shownFrom(now)) / 120, 1000, 5000)));
 }
 
 void ChartCapacity::showEvent(QShowEvent *event)

@@ -24,7 +24,13 @@ class ChartCapacity : public QWidget
     Q_OBJECT
 
 public:
-    enum SeriesIndex { InService, InMaintenance, Critical, Floor };
+    enum SeriesIndex
+    {
+        InService,
+        InMaintenance,
+        Critical,
+        Floor
+    };
 
     explicit ChartCapacity(QWidget *parent = nullptr);
     ~ChartCapacity() override;
@@ -34,6 +40,10 @@ public:
     CapacityHistory *history() const;
     void setWindow(qint64 lengthMs);
     qint64 window() const { return m_window; }
+    // Where the interesting part starts (a job's launch; 0: none). The chart then shows from a little before it
+    // to now, so a young job fills the chart instead of a sliver at its right edge; never less than a minute and
+    // never more than the window.
+    void setSince(qint64 ms);
     void setClock(std::function<qint64()> clock);
     void setTheme(const Theme &theme);
 
@@ -50,10 +60,12 @@ protected:
 
 private:
     void scheduleFollow();
+    qint64 shownFrom(qint64 now) const;
 
     Chart *m_chart = nullptr;
     QPointer<CapacityHistory> m_history;
     qint64 m_window = 30 * 60'000;
+    qint64 m_since = 0;
     std::function<qint64()> m_clock;
     QTimer m_follow;
     Theme m_theme = Theme::current();

@@ -1,8 +1,7 @@
-#include "widgets/chart.h"
-#include "widgets/chartcapacity.h"
-
 #include "models/capacityhistory.h"
 #include "support/testpaths.h"
+#include "widgets/chart.h"
+#include "widgets/chartcapacity.h"
 
 #include <QChartView>
 #include <QDirIterator>
@@ -130,6 +129,42 @@ private Q_SLOTS:
         QVERIFY(!view.isFollowing());
     }
 
+    void aYoungJobFillsTheChart()
+    {
+        CapacityHistory history(QStringLiteral("web"));
+        qint64 now = T0 + 3'600'000;
+        ChartCapacity view;
+        view.setClock([&now] { return now; });
+        view.setHistory(&history);
+        view.chart()->flush();
+        QCOMPARE(view.chart()->shownTimeRange(), std::make_pair(now - 30 * 60'000, now)); // no job: the window
+        view.setSince(now - 40'000); // launched 40 s ago: from 10 s before the launch, at least a minute
+        view.chart()->flush();
+        QCOMPARE(view.chart()->shownTimeRange(), std::make_pair(now - 60'000, now));
+        now += 5 * 60'000;
+        view.refresh();
+        view.chart()->flush();
+        QCOMPARE(view.chart()->shownTimeRange(), std::make_pair(now - 5 * 60'000 - 50'000, now));
+        now += 60 * 60'000; // an old job: never more than the window
+        view.refresh();
+        view.chart()->flush();
+        QCOMPARE(view.chart()->shownTimeRange(), std::make_pair(now - 30 * 60'000, now));
+    }
+
+    void valueTicksAreWholeNumbers()
+    {
+        Chart chart;
+        chart.setValueRange(0, 10);
+        chart.flush();
+        QCOMPARE(chart.valueTickInterval(), 2.0);
+        chart.setValueRange(0, 4);
+        chart.flush();
+        QCOMPARE(chart.valueTickInterval(), 1.0);
+        chart.setValueRange(0, 61);
+        chart.flush();
+        QCOMPARE(chart.valueTickInterval(), 11.0);
+    }
+
     void historyDeletedUnderTheChart()
     {
         auto *history = new CapacityHistory(QStringLiteral("web"));
@@ -145,7 +180,8 @@ private Q_SLOTS:
         // Qt Charts is deprecated: it must stay swappable, so exactly one file of the product uses it.
         const QString root = TestPaths::sourceDir();
         QVERIFY(!root.isEmpty());
-        const QRegularExpression use(QStringLiteral("#\\s*include\\s*[<\"](QtCharts|QChart|QLineSeries|QValueAxis|QDateTimeAxis|QAbstractSeries|QXYSeries|QAreaSeries|QBarSeries)"));
+        const QRegularExpression use(QStringLiteral("#\\s*include\\s*[<\"](QtCharts|QChart|QLineSeries|QValueAxis|"
+                                                    "QDateTimeAxis|QAbstractSeries|QXYSeries|QAreaSeries|QBarSeries)"));
         QStringList offenders;
         for (const QString dir : { "app", "widgets", "models", "core", "service", "tools" }) {
             QDirIterator it(root + "/" + dir, { "*.cpp", "*.h" }, QDir::Files, QDirIterator::Subdirectories);

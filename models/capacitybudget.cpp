@@ -32,6 +32,7 @@ CapacityBudget CapacityBudget::compute(const ServiceBudget &budget, qint64 thisJ
     // Runs by node: the one that explains the node best (holding it beats merely running).
     QHash<QString, const BudgetRun *> holding;
     QHash<QString, const BudgetRun *> running;
+    QHash<QString, const BudgetRun *> finished;
     for (const BudgetRun &r : runs) {
         if (!r.service.isEmpty() && !budget.service.isEmpty() && r.service != budget.service)
             continue;
@@ -39,6 +40,8 @@ CapacityBudget CapacityBudget::compute(const ServiceBudget &budget, qint64 thisJ
             holding.insert(r.node, &r);
         if (!isTerminal(r.state))
             running.insert(r.node, &r);
+        else
+            finished.insert(r.node, &r);
     }
     auto attribute = [&](const BudgetRun *r, Offline &o) {
         o.jobId = r->jobId;
@@ -57,7 +60,9 @@ CapacityBudget CapacityBudget::compute(const ServiceBudget &budget, qint64 thisJ
             if (p.node == node)
                 o.reason = p.reason;
         }
-        if (const BudgetRun *r = holding.value(node, running.value(node)))
+        // A run that has just finished still shows as a holder until Consul's next answer (the job stream is
+        // usually faster than the watch): its slot is still that run's, not some unseen job's.
+        if (const BudgetRun *r = holding.value(node, running.value(node, finished.value(node))))
             attribute(r, o);
         else
             o.cause = Cause::OtherJob; // a Baton run this console does not see

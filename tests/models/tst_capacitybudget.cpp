@@ -1,5 +1,4 @@
 #include "models/capacitybudget.h"
-
 #include "models/timelinemodel.h"
 
 #include <QTest>
@@ -64,8 +63,9 @@ private Q_SLOTS:
         QVERIFY(!c.queue.at(0).thisJob);
         QCOMPARE(c.queue.at(1).node, QStringLiteral("web-7"));
         QVERIFY(c.queue.at(1).thisJob);
-        QCOMPARE(c.summary(), QStringLiteral("5 of 4 offline: 1 this job, 2 another job, 1 manual maintenance, "
-                                             "1 failing check · 2 waiting"));
+        QCOMPARE(c.summary(),
+            QStringLiteral("5 of 4 offline: 1 this job, 2 another job, 1 manual maintenance, "
+                           "1 failing check · 2 waiting"));
     }
 
     void holderAndOfflineCountOnce()
@@ -92,6 +92,17 @@ private Q_SLOTS:
         const CapacityBudget c = CapacityBudget::compute(b, 9, { run(3, "web-2", NodeRunState::Cancelled, T0, true) });
         QCOMPARE(c.count(CapacityBudget::Cause::OtherJob), 1);
         QCOMPARE(c.offline.at(0).jobId, qint64(3));
+    }
+
+    void aJustFinishedRunStillOwnsTheSlotConsulShows()
+    {
+        // The job stream said web-4 succeeded; Consul's last answer still lists it as a holder.
+        const ServiceBudget b = budget("2", 6, { "web-4" }, {});
+        const CapacityBudget c = CapacityBudget::compute(
+            b, 2, { run(2, "web-4", NodeRunState::Succeeded), run(2, "web-5", NodeRunState::WaitingForSlot) });
+        QCOMPARE(c.count(CapacityBudget::Cause::ThisJob), 1);
+        QCOMPARE(c.count(CapacityBudget::Cause::OtherJob), 0);
+        QCOMPARE(c.offline.at(0).jobId, qint64(2));
     }
 
     void withoutAJobEveryRunIsAnotherJob()

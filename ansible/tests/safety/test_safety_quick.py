@@ -17,8 +17,8 @@ SEED = int(os.environ.get("BATON_SAFETY_SEED") or time.time())
 def test_mixed_faults(offset, tmp_path):
     seed = SEED + offset
     r = trials.run_trial(str(tmp_path), "mixed", seed)
-    print("seed %d: %s" % (seed, {k: r[k] for k in ("samples", "admissions", "violations", "undone", "over_budget",
-                                                     "outcomes", "faults")}))
+    print("seed %d: %s" % (seed, {k: r[k] for k in ("samples", "sampler_errors", "admissions", "violations",
+                                                     "undone", "over_budget", "outcomes", "faults")}))
     assert r["harness_error"] is None, r["harness_error"]
     assert r["samples"] > 100 and r["sampler_errors"] < r["samples"] // 10
     assert r["admissions"] >= 7  # every node but the killed one went through the gate at least once

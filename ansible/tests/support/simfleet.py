@@ -127,7 +127,16 @@ class ConsulSim:
 
     def api(self, method, path, body=None, agent=None, timeout=10.0):
         headers = {"X-Consul-Token": self.token} if self.token else None
-        return http(method, (agent or self.any_agent) + path, body, timeout, headers)
+        if agent or method != "GET":
+            return http(method, (agent or self.any_agent) + path, body, timeout, headers)
+        # A read for the datacenter as a whole may go through any agent, as an operator's tools would: one that
+        # a fault made unreachable (a killed node) must not blind the observer, so the next one answers.
+        answer = (0, {}, b"no agent")
+        for name in sorted(self.agents):
+            answer = http(method, self.agents[name] + path, body, timeout, headers)
+            if answer[0] != 0:
+                break
+        return answer
 
     def sim(self, path):
         status, _, body = http("PUT", self.control + path)

@@ -281,6 +281,12 @@ void ConsoleSession::setUpConsul(const Tokens &tokens)
     m_connections->setState(Link::Consul, LinkState::Connecting);
     ConsulWatchOptions opts;
     opts.query.datacenter = m_profile.datacenter;
+    // An operator watches a rollout second by second, and during one Consul's answers change every second or
+    // so (maintenance on and off, checks failing and passing): the library's background budget (a request per
+    // 15 s once the burst is spent) showed the budget gauge and capacity chart many seconds behind. One request a
+    // second per watch under churn is still nothing for an agent; an idle watch stays at one per wait.
+    opts.burst = 3;
+    opts.refillMs = 1'000;
     // Three watches for the whole console: every check of the datacenter, the service list, and the coordination
     // keys. Instances per service are read once per catalog change (and every minute), not watched.
     m_checksWatch = ConsulWatches::healthState(m_consul.get(), std::nullopt, opts, this);

@@ -382,14 +382,16 @@ class Datacenter:
         return self._console
 
     def screenshot(self, png, view="main", after_ms=4000, theme=None, timeout=120):
-        """Starts the console once with --screenshot (rendered offscreen) and returns its Popen; it exits 0 once
+        """Starts the console once with --screenshot (it renders offscreen itself) and returns its Popen; it exits 0 once
         the PNG is written."""
         os.makedirs(self.path("console-config"), mode=0o700, exist_ok=True)
         extra = ["--screenshot", png, "--screenshot-view", view, "--screenshot-after", str(after_ms)]
         if theme:
             extra += ["--theme", theme]
         env = self.console_env()
-        env["QT_QPA_PLATFORM"] = "offscreen"
+        # With no platform chosen, --screenshot renders offscreen on a 1920x1080 screen (a full-screen view
+        # such as the wall would otherwise be drawn at the offscreen platform's default 800x800).
+        env.pop("QT_QPA_PLATFORM", None)
         return subprocess.Popen(self.console_command(*extra), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, env=env, start_new_session=True,
                                 preexec_fn=_die_with_parent)

@@ -1,47 +1,12 @@
 #include "service/http/httprequest.h"
 
+#include "core/base/httpsyntax.h"
+
 #include <QUrl>
 
 namespace Baton {
 
 namespace {
-
-bool isTokenChar(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 // Decodes one path segment strictly: a malformed escape or an encoded NUL makes the request invalid. Segments
 // are decoded one by one, so an encoded "/" can never be mistaken for a separator.
@@ -54,8 +19,8 @@ bool decodeSegment(QByteArrayView raw, QString *out)
         if (c == '%') {
             if (i + 2 >= raw.size())
                 return false;
-            const int hi = hexValue(raw[i + 1]);
-            const int lo = hexValue(raw[i + 2]);
+            const int hi = HttpSyntax::hexDigitValue(raw[i + 1]);
+            const int lo = HttpSyntax::hexDigitValue(raw[i + 2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
                 return false;
             bytes.append(char(hi * 16 + lo));
@@ -85,7 +50,7 @@ bool isHttpToken(QByteArrayView s)
     if (s.isEmpty())
         return false;
     for (char c : s) {
-        if (!isTokenChar(c))
+        if (!HttpSyntax::isTokenChar(c))
             return false;
     }
     return true;

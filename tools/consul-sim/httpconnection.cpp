@@ -1,5 +1,6 @@
 #include "tools/consul-sim/httpconnection.h"
 
+#include "core/base/httpsyntax.h"
 #include "tools/consul-sim/simlogging.h"
 
 #include <QTcpSocket>
@@ -14,42 +15,12 @@ namespace {
 constexpr qint64 kSocketReadBuffer = 64 * 1024;
 constexpr qsizetype kMaxChunkLine = 4096;
 
-bool isTokenChar(char c)
-{
-    if (c >= 'a' && c <= 'z')
-        return true;
-    if (c >= 'A' && c <= 'Z')
-        return true;
-    if (c >= '0' && c <= '9')
-        return true;
-    switch (c) {
-    case '!':
-    case '#':
-    case '$':
-    case '%':
-    case '&':
-    case '\'':
-    case '*':
-    case '+':
-    case '-':
-    case '.':
-    case '^':
-    case '_':
-    case '`':
-    case '|':
-    case '~':
-        return true;
-    default:
-        return false;
-    }
-}
-
 bool isToken(QByteArrayView s)
 {
     if (s.isEmpty())
         return false;
     for (const char c : s) {
-        if (!isTokenChar(c))
+        if (!HttpSyntax::isTokenChar(c))
             return false;
     }
     return true;

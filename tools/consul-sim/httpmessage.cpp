@@ -1,5 +1,7 @@
 #include "tools/consul-sim/httpmessage.h"
 
+#include "core/base/httpsyntax.h"
+
 #include <algorithm>
 
 #include <QDateTime>
@@ -8,17 +10,6 @@
 namespace Baton::ConsulSim {
 
 namespace {
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 bool equalsIgnoreCase(QByteArrayView a, QByteArrayView b)
 {
@@ -60,8 +51,8 @@ std::string percentDecode(std::string_view in, bool plusAsSpace, bool *ok)
                 *ok = false;
                 return {};
             }
-            const int hi = hexValue(in[i + 1]);
-            const int lo = hexValue(in[i + 2]);
+            const int hi = HttpSyntax::hexDigitValue(in[i + 1]);
+            const int lo = HttpSyntax::hexDigitValue(in[i + 2]);
             if (hi < 0 || lo < 0) {
                 *ok = false;
                 return {};

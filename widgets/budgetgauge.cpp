@@ -1,5 +1,6 @@
 #include "widgets/budgetgauge.h"
 
+#include "widgets/fontscale.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,14 +63,7 @@ void BudgetGauge::setQueueNames(int n)
 
 QFont BudgetGauge::scaled(qreal factor, bool bold) const
 {
-    QFont f = font();
-    const qreal scale = m_fontScale * factor;
-    if (f.pixelSize() > 0)
-        f.setPixelSize(std::max(6, int(std::lround(f.pixelSize() * scale))));
-    else
-        f.setPointSizeF(std::max<qreal>(5.0, f.pointSizeF() * scale));
-    f.setBold(bold);
-    return f;
+    return scaledFont(font(), m_fontScale * factor, bold);
 }
 
 QSize BudgetGauge::sizeHint() const
@@ -195,8 +189,9 @@ void BudgetGauge::paintEvent(QPaintEvent *)
     p.drawText(l.title, Qt::AlignVCenter | Qt::AlignLeft, service);
     p.setFont(scaled(0.95));
     p.setPen(m_budget.warning.isEmpty() ? muted : m_theme.color(Theme::Role::Warning));
-    QString rule = tr("max_offline %1").arg(m_budget.maxOfflineDescription.isEmpty() ? m_budget.maxOffline
-                                                                                     : m_budget.maxOfflineDescription);
+    QString rule
+        = tr("max_offline %1")
+              .arg(m_budget.maxOfflineDescription.isEmpty() ? m_budget.maxOffline : m_budget.maxOfflineDescription);
     if (!m_budget.warning.isEmpty())
         rule += QStringLiteral(" ⚠ ") + m_budget.warning;
     const QRect ruleRect = l.title.adjusted(serviceWidth + 10, 0, 0, 0);
@@ -251,12 +246,13 @@ void BudgetGauge::paintEvent(QPaintEvent *)
                 if (cfm.horizontalAdvance(name) + 8 > r.width() || cfm.height() > r.height())
                     continue;
                 const auto cause = m_budget.offline.at(i).cause;
-                const QColor fillColor = causePattern(cause) == Qt::SolidPattern ? causeColor(m_theme, cause)
-                                                                                 : mixColor(base, causeColor(m_theme, cause), 0.3);
+                const QColor fillColor = causePattern(cause) == Qt::SolidPattern
+                    ? causeColor(m_theme, cause)
+                    : mixColor(base, causeColor(m_theme, cause), 0.3);
                 p.setPen(qGray(fillColor.rgb()) > 140 ? QColor(Qt::black) : QColor(Qt::white));
                 // A halo of the fill keeps the name readable over a pattern.
-                p.fillRect(QRectF(r.center().x() - cfm.horizontalAdvance(name) / 2.0 - 2, r.center().y() - cfm.height() / 2.0,
-                               cfm.horizontalAdvance(name) + 4, cfm.height()),
+                p.fillRect(QRectF(r.center().x() - cfm.horizontalAdvance(name) / 2.0 - 2,
+                               r.center().y() - cfm.height() / 2.0, cfm.horizontalAdvance(name) + 4, cfm.height()),
                     fillColor);
                 p.drawText(r, Qt::AlignCenter, name);
             }
@@ -272,7 +268,8 @@ void BudgetGauge::paintEvent(QPaintEvent *)
     p.setFont(scaled(0.95));
     const QFontMetrics fm(p.font());
     p.setPen(m_budget.isOverBudget() ? critical : text);
-    p.drawText(l.summary, Qt::AlignVCenter | Qt::AlignLeft, fm.elidedText(m_budget.summary(), Qt::ElideRight, l.summary.width()));
+    p.drawText(l.summary, Qt::AlignVCenter | Qt::AlignLeft,
+        fm.elidedText(m_budget.summary(), Qt::ElideRight, l.summary.width()));
     if (const QString queue = queueText(); !queue.isEmpty()) {
         p.setPen(muted);
         p.drawText(l.queue, Qt::AlignVCenter | Qt::AlignLeft, fm.elidedText(queue, Qt::ElideRight, l.queue.width()));

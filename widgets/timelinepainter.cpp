@@ -3,9 +3,11 @@
 #include "models/timelinecoordinates.h"
 #include "models/timelinemodel.h"
 #include "models/timelinesummary.h"
+#include "widgets/fontscale.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -13,8 +15,6 @@
 #include <QLoggingCategory>
 #include <QPaintEngine>
 #include <QPainter>
-
-#include <cstring>
 
 // Frame times of the timeline, off by default: QT_LOGGING_RULES="baton.widgets.timeline.frametime.debug=true".
 Q_LOGGING_CATEGORY(lcTimelineFrameTime, "baton.widgets.timeline.frametime", QtWarningMsg)
@@ -172,13 +172,11 @@ void TimelinePainter::invalidate()
 }
 
 namespace {
-template<typename T>
-void releaseVector(std::vector<T> &v)
+template<typename T> void releaseVector(std::vector<T> &v)
 {
     std::vector<T>().swap(v);
 }
-template<typename T>
-qsizetype vectorBytes(const std::vector<T> &v)
+template<typename T> qsizetype vectorBytes(const std::vector<T> &v)
 {
     return qsizetype(v.capacity() * sizeof(T));
 }
@@ -340,7 +338,8 @@ const TimelinePainter::RowGeometry &TimelinePainter::rowGeometry(int index) cons
             Timeline::Summary &sum = m_summaries[std::size_t(index)];
             if (!sum.isValidFor(key, level, m_rangeStart, m_rangeEnd)) {
                 const qint64 length = m_rangeEnd - m_rangeStart;
-                sum.build(*m_model, row.firstLane, row.laneCount, level, m_rangeStart - length, m_rangeEnd + length, key);
+                sum.build(
+                    *m_model, row.firstLane, row.laneCount, level, m_rangeStart - length, m_rangeEnd + length, key);
                 ++m_buildStats.summariesBuilt;
             }
             sum.runs(*m_model, row.firstLane, row.laneCount, window, g.runs, m_scratch);
@@ -446,14 +445,7 @@ TimelineHit TimelinePainter::hitTest(const QPoint &pos) const
 
 QFont TimelinePainter::scaledFont(const QFont &base, qreal factor, bool bold) const
 {
-    QFont f = base;
-    const qreal scale = std::max<qreal>(0.5, m_options.fontScale) * factor;
-    if (f.pixelSize() > 0)
-        f.setPixelSize(std::max(6, roundi(f.pixelSize() * scale)));
-    else
-        f.setPointSizeF(std::max<qreal>(5.0, f.pointSizeF() * scale));
-    f.setBold(bold);
-    return f;
+    return Baton::scaledFont(base, std::max<qreal>(0.5, m_options.fontScale) * factor, bold);
 }
 
 void TimelinePainter::paint(QPainter &p, const QRect &exposed)
@@ -503,9 +495,9 @@ void TimelinePainter::paint(QPainter &p, const QRect &exposed)
     p.restore();
     m_stats.rowsBuilt = m_buildStats.rowsBuilt;
     m_stats.summariesBuilt = m_buildStats.summariesBuilt;
-    qCDebug(lcTimelineFrameTime).nospace() << "timeline frame " << double(timer.nsecsElapsed()) / 1e6 << " ms, "
-                                           << m_stats.rowsPainted << " rows, " << m_stats.rowsBuilt << " rebuilt, "
-                                           << m_stats.rects << " rects";
+    qCDebug(lcTimelineFrameTime).nospace()
+        << "timeline frame " << double(timer.nsecsElapsed()) / 1e6 << " ms, " << m_stats.rowsPainted << " rows, "
+        << m_stats.rowsBuilt << " rebuilt, " << m_stats.rects << " rects";
 }
 
 void TimelinePainter::paintEmpty(QPainter &p, const QString &text) const
@@ -672,7 +664,8 @@ void TimelinePainter::rasterRows(QPainter &p, int firstRow, int lastRow)
     const quint32 base = rgb(m_theme.color(Theme::Role::Base));
     const quint32 zebra = rgb(m_theme.color(Theme::Role::AlternateBase));
     const quint32 hover = rgb(mix(m_theme.color(Theme::Role::Base), m_theme.color(Theme::Role::Highlight), 0.45));
-    const quint32 hoverZebra = rgb(mix(m_theme.color(Theme::Role::AlternateBase), m_theme.color(Theme::Role::Highlight), 0.45));
+    const quint32 hoverZebra
+        = rgb(mix(m_theme.color(Theme::Role::AlternateBase), m_theme.color(Theme::Role::Highlight), 0.45));
     const quint32 window = rgb(m_theme.color(Theme::Role::Window));
     const quint32 border = rgb(m_theme.color(Theme::Role::Border));
     const quint32 grid = rgb(m_theme.color(Theme::Role::Grid));
@@ -718,7 +711,8 @@ void TimelinePainter::rasterRows(QPainter &p, int firstRow, int lastRow)
         for (int st = 1; st < Timeline::kStyleCount; ++st) {
             m_solidLines[std::size_t(st)].assign(std::size_t(W), rgb(m_looks[std::size_t(st)].fill));
             m_solidLines[std::size_t(st) + Timeline::kStyleCount].assign(std::size_t(W),
-                m_looks[std::size_t(st)].outline ? rgb(m_looks[std::size_t(st)].outlineColor) : rgb(m_looks[std::size_t(st)].fill));
+                m_looks[std::size_t(st)].outline ? rgb(m_looks[std::size_t(st)].outlineColor)
+                                                 : rgb(m_looks[std::size_t(st)].fill));
         }
     }
     auto patternLine = [&](std::size_t index, Qt::BrushStyle pattern, int y) {
@@ -782,9 +776,7 @@ void TimelinePainter::rasterRows(QPainter &p, int firstRow, int lastRow)
         const RowBox b = rowBox(row, !g.tasks.empty());
         const bool tail = g.tail != Timeline::kNoStyle && nowX > g.builtNowX;
         const std::size_t runCount = g.runs.size() + (tail ? 1 : 0);
-        auto runAt = [&](std::size_t i) {
-            return i < g.runs.size() ? g.runs[i] : Run { g.builtNowX, nowX, g.tail };
-        };
+        auto runAt = [&](std::size_t i) { return i < g.runs.size() ? g.runs[i] : Run { g.builtNowX, nowX, g.tail }; };
 
         // Each pixel column of the bar gets a style index (its state, or state | kOutlineBit for the side columns
         // of an outlined run). A scanline is then one gather per pixel from a line per index: a solid line, the
@@ -850,13 +842,15 @@ void TimelinePainter::rasterRows(QPainter &p, int firstRow, int lastRow)
                     continue; // background
                 const bool outlined = outline[std::size_t(st)] && b.outlines;
                 if (outlined && (y == bandTop || y == bandBottom - 1)) {
-                    lines[std::size_t(st)] = lines[std::size_t(st | kOutlineBit)] = m_solidLines[std::size_t(st) + Timeline::kStyleCount].data();
+                    lines[std::size_t(st)] = lines[std::size_t(st | kOutlineBit)]
+                        = m_solidLines[std::size_t(st) + Timeline::kStyleCount].data();
                     continue;
                 }
-                lines[std::size_t(st)] = overlay[std::size_t(st)] ? patternLine(std::size_t(st), m_looks[std::size_t(st)].pattern, y)
-                                                                  : m_solidLines[std::size_t(st)].data();
-                lines[std::size_t(st | kOutlineBit)] = outlined ? m_solidLines[std::size_t(st) + Timeline::kStyleCount].data()
-                                                                : lines[std::size_t(st)];
+                lines[std::size_t(st)] = overlay[std::size_t(st)]
+                    ? patternLine(std::size_t(st), m_looks[std::size_t(st)].pattern, y)
+                    : m_solidLines[std::size_t(st)].data();
+                lines[std::size_t(st | kOutlineBit)]
+                    = outlined ? m_solidLines[std::size_t(st) + Timeline::kStyleCount].data() : lines[std::size_t(st)];
             }
             const quint8 *styleAt = m_styleAt.data();
             for (int x = 0; x < W; ++x)
@@ -927,7 +921,8 @@ void TimelinePainter::vectorRows(QPainter &p, int firstRow, int lastRow)
         if (g.tail != Timeline::kNoStyle && nowX > g.builtNowX)
             push(g.tail, g.builtNowX, nowX);
         for (const Run &run : g.tasks)
-            m_taskBatches[run.style].push_back(QRect(leftDev + run.x0, topDev + b.barTop + b.barH, run.x1 - run.x0, b.stripH));
+            m_taskBatches[run.style].push_back(
+                QRect(leftDev + run.x0, topDev + b.barTop + b.barH, run.x1 - run.x0, b.stripH));
     }
     p.save();
     p.scale(1.0 / m_dpr, 1.0 / m_dpr);
@@ -1151,8 +1146,8 @@ void TimelinePainter::paintLabels(QPainter &p, const QRect &exposed, int firstRo
             p.setFont(bold);
             p.setPen(text);
             p.drawText(rect.adjusted(8, 0, -6, 0), Qt::AlignVCenter | Qt::AlignLeft,
-                QFontMetrics(bold).elidedText(
-                    (collapsed ? QStringLiteral("▸ ") : QStringLiteral("▾ ")) + name, Qt::ElideRight, rect.width() - 14));
+                QFontMetrics(bold).elidedText((collapsed ? QStringLiteral("▸ ") : QStringLiteral("▾ ")) + name,
+                    Qt::ElideRight, rect.width() - 14));
             continue;
         }
         if (r == m_hoverRow)

@@ -6,6 +6,7 @@
 #include "models/timelinejobs.h"
 #include "models/timelinemodel.h"
 #include "widgets/budgetgauge.h"
+#include "widgets/fontscale.h"
 #include "widgets/walltile.h"
 
 #include <algorithm>
@@ -74,14 +75,7 @@ void WallDisplay::setClock(std::function<qint64()> clock)
 
 QFont WallDisplay::scaled(qreal factor, bool bold) const
 {
-    QFont f = font();
-    const qreal scale = m_layout.fontScale * factor;
-    if (f.pixelSize() > 0)
-        f.setPixelSize(std::max(6, int(std::lround(f.pixelSize() * scale))));
-    else
-        f.setPointSizeF(std::max<qreal>(5.0, f.pointSizeF() * scale));
-    f.setBold(bold);
-    return f;
+    return scaledFont(font(), m_layout.fontScale * factor, bold);
 }
 
 int WallDisplay::headerHeight() const
@@ -190,11 +184,14 @@ void WallDisplay::onJobUpdated(qint64)
     if (m_budgetsPending)
         return;
     m_budgetsPending = true;
-    QMetaObject::invokeMethod(this, [this] {
-        m_budgetsPending = false;
-        updateBudgets();
-        scheduleTick();
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_budgetsPending = false;
+            updateBudgets();
+            scheduleTick();
+        },
+        Qt::QueuedConnection);
 }
 
 void WallDisplay::setServiceBudgets(const QList<ServiceBudget> &budgets)
@@ -271,8 +268,9 @@ void WallDisplay::relayout()
     int bottom = height();
     // Budget gauges along the bottom, as many as fit side by side.
     const int gaugeWidth = int(330 * m_layout.fontScale * 0.8);
-    const int gaugeCount = m_layout.showBudgets ? std::min<int>(int(m_gauges.size()), std::max(1, width() / std::max(1, gaugeWidth)))
-                                                : 0;
+    const int gaugeCount = m_layout.showBudgets
+        ? std::min<int>(int(m_gauges.size()), std::max(1, width() / std::max(1, gaugeWidth)))
+        : 0;
     if (gaugeCount > 0) {
         const int gh = m_gauges.first()->sizeHint().height();
         bottom -= gh + 8;
@@ -292,7 +290,8 @@ void WallDisplay::relayout()
     m_tilesArea = QRect(0, top, width(), std::max(0, bottom - top));
 
     QList<qint64> order = m_jobs ? m_jobs->order() : QList<qint64>();
-    order.erase(std::remove_if(order.begin(), order.end(), [this](qint64 id) { return !m_tiles.contains(id); }), order.end());
+    order.erase(
+        std::remove_if(order.begin(), order.end(), [this](qint64 id) { return !m_tiles.contains(id); }), order.end());
     const int n = int(order.size());
     const int minW = int(420 * m_layout.fontScale);
     const int minH = int(130 * m_layout.fontScale);
@@ -340,7 +339,8 @@ void WallDisplay::relayout()
             tile->hide();
             continue;
         }
-        const QRect r(m_tilesArea.left() + (index % cols) * tileW, m_tilesArea.top() + (index / cols) * tileH, tileW, tileH);
+        const QRect r(
+            m_tilesArea.left() + (index % cols) * tileW, m_tilesArea.top() + (index / cols) * tileH, tileW, tileH);
         const QRect inner = r.adjusted(4, 4, -4, -4);
         if (tile->geometry() != inner)
             tile->setGeometry(inner);
@@ -548,7 +548,7 @@ void WallDisplay::paintEvent(QPaintEvent *event)
         p.setFont(scaled(1.2, true));
         p.setPen(m_theme.color(Theme::Role::Text));
         const int attention = m_jobs ? int(std::count_if(m_visible.begin(), m_visible.end(),
-                                               [this](qint64 id) { return m_jobs->attention(id).needsAttention(); }))
+                                  [this](qint64 id) { return m_jobs->attention(id).needsAttention(); }))
                                      : 0;
         const int total = m_jobs ? m_jobs->count() : 0;
         QString title = total == 1 ? tr("Baton · 1 job") : tr("Baton · %1 jobs").arg(total);

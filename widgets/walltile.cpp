@@ -2,6 +2,7 @@
 
 #include "models/timelinecoordinates.h"
 #include "models/timelinemodel.h"
+#include "widgets/fontscale.h"
 
 #include <algorithm>
 #include <cmath>
@@ -62,14 +63,7 @@ void WallTile::setTheme(const Theme &theme)
 
 QFont WallTile::scaled(qreal factor, bool bold) const
 {
-    QFont f = font();
-    const qreal scale = m_fontScale * factor;
-    if (f.pixelSize() > 0)
-        f.setPixelSize(std::max(6, int(std::lround(f.pixelSize() * scale))));
-    else
-        f.setPointSizeF(std::max<qreal>(5.0, f.pointSizeF() * scale));
-    f.setBold(bold);
-    return f;
+    return scaledFont(font(), m_fontScale * factor, bold);
 }
 
 void WallTile::setFontScale(qreal scale)
@@ -212,7 +206,8 @@ void WallTile::paintEvent(QPaintEvent *event)
         const QString badge = displayName(m_attention.level).toUpper();
         p.setFont(scaled(0.7, true));
         const QFontMetrics bfm(p.font());
-        const QRect badgeRect(x, y + (tfm.height() - bfm.height() - 4) / 2, bfm.horizontalAdvance(badge) + 12, bfm.height() + 4);
+        const QRect badgeRect(
+            x, y + (tfm.height() - bfm.height() - 4) / 2, bfm.horizontalAdvance(badge) + 12, bfm.height() + 4);
         p.fillRect(badgeRect, accent);
         p.setPen(qGray(accent.rgb()) > 140 ? QColor(Qt::black) : QColor(Qt::white));
         p.drawText(badgeRect, Qt::AlignCenter, badge);
@@ -226,8 +221,8 @@ void WallTile::paintEvent(QPaintEvent *event)
         if (m) {
             const Job &job = m->job();
             const QString target = !job.spec.target.service.isEmpty() ? job.spec.target.service
-                : m->groupCount() > 0                                  ? m->group(0).service
-                                                                       : QString();
+                : m->groupCount() > 0                                 ? m->group(0).service
+                                                                      : QString();
             name = QStringLiteral("#%1 %2").arg(job.id).arg(job.spec.playbook);
             if (!target.isEmpty())
                 name += QStringLiteral(" → ") + target;
@@ -238,7 +233,8 @@ void WallTile::paintEvent(QPaintEvent *event)
             if (!job.operatorName.isEmpty())
                 parts << job.operatorName;
             if (job.createdAtMs > 0)
-                parts << QStringLiteral("since %1").arg(QDateTime::fromMSecsSinceEpoch(job.createdAtMs).toString(QStringLiteral("HH:mm")));
+                parts << QStringLiteral("since %1")
+                             .arg(QDateTime::fromMSecsSinceEpoch(job.createdAtMs).toString(QStringLiteral("HH:mm")));
             sub = parts.join(QStringLiteral(" · "));
         }
         p.setFont(title);
@@ -247,8 +243,8 @@ void WallTile::paintEvent(QPaintEvent *event)
             tfm.elidedText(name, Qt::ElideRight, bar.left() - x - 10));
         p.setFont(small);
         p.setPen(m_attention.needsAttention() ? accent : m_theme.color(Theme::Role::MutedText));
-        p.drawText(QRect(edge + 10, y + tfm.height(), width() - edge - 20, sfm.height()), Qt::AlignVCenter | Qt::AlignLeft,
-            sfm.elidedText(sub, Qt::ElideRight, width() - edge - 20));
+        p.drawText(QRect(edge + 10, y + tfm.height(), width() - edge - 20, sfm.height()),
+            Qt::AlignVCenter | Qt::AlignLeft, sfm.elidedText(sub, Qt::ElideRight, width() - edge - 20));
         if (counts.total() > 0)
             m_theme.paintCountsBar(p, QRectF(bar), counts);
     }

@@ -1,5 +1,5 @@
-#include "app/consoleextensions.h"
 #include "app/capacityextension.h"
+#include "app/consoleextensions.h"
 #include "app/consolesession.h"
 #include "app/wallextension.h"
 #include "models/noderunmodel.h"
@@ -42,7 +42,7 @@ static QWidget *createTimelineTab(ConsoleSession *session, QWidget *parent)
         }
     });
     QObject::connect(view, &TimelineView::nodeActivated, session,
-                     [session](qint64 jobId, const QString &node) { session->followLog(jobId, node); });
+        [session](qint64 jobId, const QString &node) { session->followLog(jobId, node); });
     load();
     return tab;
 }

@@ -30,8 +30,7 @@ class JobServiceClient;
 class NodeLogBuffer;
 class NodeRunModel;
 class ServiceBudgetModel;
-template<typename T>
-class ConsulWatch;
+template<typename T> class ConsulWatch;
 
 // Everything the console is connected to, without any widget: the job service (REST and event stream), Consul
 // (three watches plus per-service catalog reads), and the models they feed. The main window and the tests drive
@@ -92,16 +91,16 @@ public:
     void setPageSize(int jobs) { m_pageSize = std::max(10, jobs); }
 
     // Actions. A read-only profile answers with a Forbidden error and sends nothing.
-    void launch(const JobSpec &spec, const QString &idempotencyKey, QObject *context,
-                std::function<void(Result<Job>)> done);
+    void launch(
+        const JobSpec &spec, const QString &idempotencyKey, QObject *context, std::function<void(Result<Job>)> done);
     void cancelJob(qint64 id, JobCancelMode mode, QObject *context, std::function<void(Result<Job>)> done);
-    void cancelNode(qint64 id, const QString &node, NodeCancelMode mode, QObject *context,
-                    std::function<void(Result<Job>)> done);
+    void cancelNode(
+        qint64 id, const QString &node, NodeCancelMode mode, QObject *context, std::function<void(Result<Job>)> done);
     void relaunch(qint64 id, const QStringList &nodes, QObject *context, std::function<void(Result<Job>)> done);
     void releaseNode(const QString &node, QObject *context, std::function<void(Result<bool>)> done);
     // Writes <prefix>services/<service>/max_offline with a CAS on expectedIndex (0: only if the key is missing).
     void setMaxOffline(const QString &service, const MaxOffline &value, quint64 expectedIndex, QObject *context,
-                       std::function<void(Result<MaxOfflineWrite>)> done);
+        std::function<void(Result<MaxOfflineWrite>)> done);
 
     bool launchedHere(qint64 id) const { return m_launched.contains(id); }
     QHash<QString, qint64> keptInMaintenance() const { return m_kept; }

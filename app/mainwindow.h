@@ -41,16 +41,25 @@ class MainWindow : public QMainWindow
     Q_OBJECT
 
 public:
-    enum class Page { Jobs, Services, Health };
-    enum class ViewMode { Operate, Wall };
+    enum class Page
+    {
+        Jobs,
+        Services,
+        Health
+    };
+    enum class ViewMode
+    {
+        Operate,
+        Wall
+    };
 
     MainWindow(ConsoleSession *session, TokenStore *tokens, QSettings *settings, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     // The profiles the switcher offers, and the one to start with (it may be a command-line profile that is not
     // saved). Tokens come from the token store, with `overrides` filling what it lacks.
-    void setProfiles(const QList<ConnectionProfile> &saved, const ConnectionProfile &start,
-                     const ConnectionOverrides &overrides);
+    void setProfiles(
+        const QList<ConnectionProfile> &saved, const ConnectionProfile &start, const ConnectionOverrides &overrides);
     void applyProfile(const ConnectionProfile &profile);
     const ConnectionProfile &currentProfile() const { return m_profile; }
 

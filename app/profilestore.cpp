@@ -6,8 +6,7 @@ namespace Baton {
 
 ProfileStore::ProfileStore(QSettings &settings)
     : m_settings(settings)
-{
-}
+{ }
 
 QList<ConnectionProfile> ProfileStore::load() const
 {

@@ -4,11 +4,11 @@
 #include "core/base/boundedjson.h"
 #include "core/base/jsonfields.h"
 
-#include <qt6keychain/keychain.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <QDir>
 #include <QFile>
@@ -16,9 +16,7 @@
 #include <QPointer>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
-
-#include <sys/stat.h>
-#include <unistd.h>
+#include <qt6keychain/keychain.h>
 
 namespace Baton {
 
@@ -30,8 +28,7 @@ constexpr qint64 kMaxFileBytes = 1024 * 1024;
 
 KeychainBackend::KeychainBackend(QString service)
     : m_service(std::move(service))
-{
-}
+{ }
 
 QString KeychainBackend::describe() const
 {
@@ -89,12 +86,12 @@ void KeychainBackend::remove(const QString &key, WriteDone done)
 
 FileSecretBackend::FileSecretBackend(QString path)
     : m_path(std::move(path))
-{
-}
+{ }
 
 QString FileSecretBackend::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/baton/tokens.json");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)
+        + QStringLiteral("/baton/tokens.json");
 }
 
 QString FileSecretBackend::describe() const
@@ -106,20 +103,26 @@ Result<QMap<QString, QByteArray>> FileSecretBackend::load() const
 {
     QMap<QString, QByteArray> out;
     const QByteArray native = QFile::encodeName(m_path);
-    struct stat st {};
+    struct stat st
+    {
+    };
     if (::lstat(native.constData(), &st) != 0) {
         if (errno == ENOENT)
             return out;
-        return fail(Error::Kind::Io, QStringLiteral("cannot read %1: %2").arg(m_path, QString::fromLocal8Bit(std::strerror(errno))));
+        return fail(Error::Kind::Io,
+            QStringLiteral("cannot read %1: %2").arg(m_path, QString::fromLocal8Bit(std::strerror(errno))));
     }
     if (!S_ISREG(st.st_mode))
-        return fail(Error::Kind::Io, QStringLiteral("%1 is not a regular file; refusing to read tokens from it").arg(m_path));
+        return fail(
+            Error::Kind::Io, QStringLiteral("%1 is not a regular file; refusing to read tokens from it").arg(m_path));
     if (st.st_uid != ::geteuid())
-        return fail(Error::Kind::Io, QStringLiteral("%1 belongs to another user; refusing to read tokens from it").arg(m_path));
+        return fail(
+            Error::Kind::Io, QStringLiteral("%1 belongs to another user; refusing to read tokens from it").arg(m_path));
     if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-        return fail(Error::Kind::Io, QStringLiteral("%1 is accessible by other users (mode %2); run chmod 600 on it")
-                                         .arg(m_path)
-                                         .arg(st.st_mode & 0777, 4, 8, QLatin1Char('0')));
+        return fail(Error::Kind::Io,
+            QStringLiteral("%1 is accessible by other users (mode %2); run chmod 600 on it")
+                .arg(m_path)
+                .arg(st.st_mode & 0777, 4, 8, QLatin1Char('0')));
     if (st.st_size > kMaxFileBytes)
         return fail(Error::Kind::TooLarge, QStringLiteral("%1 is larger than 1 MiB").arg(m_path));
     QFile f(m_path);
@@ -223,15 +226,14 @@ void FileSecretBackend::remove(const QString &key, WriteDone done)
 
 // ---- store ----
 
-TokenStore::TokenStore(std::unique_ptr<SecretBackend> primary, std::unique_ptr<SecretBackend> fallback, Mode mode,
-                       QObject *parent)
+TokenStore::TokenStore(
+    std::unique_ptr<SecretBackend> primary, std::unique_ptr<SecretBackend> fallback, Mode mode, QObject *parent)
     : QObject(parent)
     , m_primary(std::move(primary))
     , m_fallback(std::move(fallback))
     , m_mode(mode)
     , m_useFallback(mode == Mode::FileOnly)
-{
-}
+{ }
 
 std::optional<TokenStore::Mode> TokenStore::modeFromName(QStringView name)
 {
@@ -251,13 +253,13 @@ TokenStore *TokenStore::createDefault(QObject *parent)
     if (!modeFromName(name))
         qCWarning(lcTokens).noquote() << "BATON_TOKEN_STORE must be auto, keychain or file; using auto";
     return new TokenStore(std::make_unique<KeychainBackend>(),
-                          std::make_unique<FileSecretBackend>(FileSecretBackend::defaultPath()), mode, parent);
+        std::make_unique<FileSecretBackend>(FileSecretBackend::defaultPath()), mode, parent);
 }
 
 QString TokenStore::key(const QString &profile, Kind kind)
 {
-    return QStringLiteral("%1/%2").arg(profile, kind == Kind::JobService ? QStringLiteral("job-service")
-                                                                         : QStringLiteral("consul"));
+    return QStringLiteral("%1/%2").arg(
+        profile, kind == Kind::JobService ? QStringLiteral("job-service") : QStringLiteral("consul"));
 }
 
 SecretBackend *TokenStore::active() const
@@ -325,7 +327,7 @@ void TokenStore::read(const QString &profile, Kind kind, QObject *context, std::
 }
 
 void TokenStore::write(const QString &profile, Kind kind, const QByteArray &token, QObject *context,
-                       std::function<void(Result<void>)> done)
+    std::function<void(Result<void>)> done)
 {
     const QPointer<QObject> guard(context);
     const bool hasContext = context != nullptr;

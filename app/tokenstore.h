@@ -71,18 +71,27 @@ class TokenStore : public QObject
     Q_OBJECT
 
 public:
-    enum class Kind { JobService, Consul };
-    enum class Mode { Auto, KeychainOnly, FileOnly };
+    enum class Kind
+    {
+        JobService,
+        Consul
+    };
+    enum class Mode
+    {
+        Auto,
+        KeychainOnly,
+        FileOnly
+    };
 
     TokenStore(std::unique_ptr<SecretBackend> primary, std::unique_ptr<SecretBackend> fallback, Mode mode,
-               QObject *parent = nullptr);
+        QObject *parent = nullptr);
     // The store the console uses: QtKeychain plus the default file, mode from BATON_TOKEN_STORE.
     static TokenStore *createDefault(QObject *parent = nullptr);
     static std::optional<Mode> modeFromName(QStringView name);
 
     void read(const QString &profile, Kind kind, QObject *context, std::function<void(Result<QByteArray>)> done);
     void write(const QString &profile, Kind kind, const QByteArray &token, QObject *context,
-               std::function<void(Result<void>)> done);
+        std::function<void(Result<void>)> done);
 
     // Where tokens are kept now, for the profile dialog and the docs.
     QString describe() const;

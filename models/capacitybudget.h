@@ -34,7 +34,13 @@ struct BudgetRun
 // The waiting queue is every known run waiting for a slot of the service, longest waiting first.
 struct CapacityBudget
 {
-    enum class Cause { ThisJob, OtherJob, Manual, FailingCheck };
+    enum class Cause
+    {
+        ThisJob,
+        OtherJob,
+        Manual,
+        FailingCheck
+    };
     static constexpr int kCauseCount = 4;
 
     struct Offline

@@ -24,8 +24,7 @@ CapacitySample CapacitySample::fromBudget(qint64 atMs, const ServiceBudget &budg
 CapacityHistory::CapacityHistory(const QString &service, QObject *parent)
     : QObject(parent)
     , m_service(service)
-{
-}
+{ }
 
 void CapacityHistory::setMaxSamples(int n)
 {
@@ -113,8 +112,8 @@ QList<QPointF> CapacityHistory::points(CapacitySeries series, qint64 from, qint6
     if (m_samples.empty() || to < from)
         return out;
     // The sample holding at `from`: the last one at or before it (or the first, if all are later).
-    auto it = std::upper_bound(m_samples.begin(), m_samples.end(), from,
-        [](qint64 t, const CapacitySample &s) { return t < s.atMs; });
+    auto it = std::upper_bound(
+        m_samples.begin(), m_samples.end(), from, [](qint64 t, const CapacitySample &s) { return t < s.atMs; });
     if (it != m_samples.begin())
         --it;
     const qint64 start = std::max(from, it->atMs);

@@ -34,7 +34,13 @@ struct CapacitySample
     static CapacitySample fromBudget(qint64 atMs, const ServiceBudget &budget);
 };
 
-enum class CapacitySeries { InService, InMaintenance, Critical, Floor };
+enum class CapacitySeries
+{
+    InService,
+    InMaintenance,
+    Critical,
+    Floor
+};
 
 // \class CapacityHistory
 // \brief The capacity of one service over time, as a step function, for the capacity chart.

@@ -23,7 +23,7 @@ QStringList ConnectionProfile::problems() const
     if (jobServiceUrl.isEmpty() && consulUrl.isEmpty())
         out << QStringLiteral("Give a job service URL, a Consul URL, or both.");
     for (const QString &p : { checkUrl(jobServiceUrl, QStringLiteral("Job service URL")),
-                              checkUrl(consulUrl, QStringLiteral("Consul URL")) }) {
+             checkUrl(consulUrl, QStringLiteral("Consul URL")) }) {
         if (!p.isEmpty())
             out << p;
     }

@@ -10,8 +10,7 @@ namespace Baton {
 ConnectionStatusModel::ConnectionStatusModel(QObject *parent)
     : QAbstractTableModel(parent)
     , m_clock(&Timestamps::nowMs)
-{
-}
+{ }
 
 void ConnectionStatusModel::setClock(std::function<qint64()> clock)
 {

@@ -17,11 +17,17 @@ class ConnectionStatusModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum class Link { JobService, EventStream, Consul };
+    enum class Link
+    {
+        JobService,
+        EventStream,
+        Consul
+    };
     Q_ENUM(Link)
     static constexpr int kLinkCount = 3;
 
-    enum class State {
+    enum class State
+    {
         Off, // not configured in this profile
         Connecting,
         Up,
@@ -31,8 +37,22 @@ public:
     };
     Q_ENUM(State)
 
-    enum Column { LinkColumn, StateColumn, AddressColumn, LatencyColumn, ErrorColumn, SinceColumn, ColumnCount };
-    enum Role { LinkStateRole = Qt::UserRole + 1, LatencyRole, LastErrorRole };
+    enum Column
+    {
+        LinkColumn,
+        StateColumn,
+        AddressColumn,
+        LatencyColumn,
+        ErrorColumn,
+        SinceColumn,
+        ColumnCount
+    };
+    enum Role
+    {
+        LinkStateRole = Qt::UserRole + 1,
+        LatencyRole,
+        LastErrorRole
+    };
 
     struct Status
     {

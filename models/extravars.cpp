@@ -34,14 +34,15 @@ Result<nlohmann::json> parse(const QString &text)
     if (trimmed.startsWith(u'{')) {
         auto j = parseJsonBounded(utf8, JsonLimits::requestDefault());
         if (!j)
-            return fail(Error::Kind::InvalidInput, QStringLiteral("extra vars: not valid JSON: %1").arg(j.error().message));
+            return fail(
+                Error::Kind::InvalidInput, QStringLiteral("extra vars: not valid JSON: %1").arg(j.error().message));
         if (!j->is_object())
             return fail(Error::Kind::InvalidInput, QStringLiteral("extra vars: JSON must be an object"));
         for (auto it = j->begin(); it != j->end(); ++it) {
             if (!isValidName(QString::fromStdString(it.key())))
                 return fail(Error::Kind::InvalidInput,
-                            QStringLiteral("extra vars: \"%1\" is not a valid variable name")
-                                .arg(QString::fromStdString(it.key()).left(60)));
+                    QStringLiteral("extra vars: \"%1\" is not a valid variable name")
+                        .arg(QString::fromStdString(it.key()).left(60)));
         }
         return *j;
     }
@@ -54,15 +55,17 @@ Result<nlohmann::json> parse(const QString &text)
         const qsizetype eq = line.indexOf(u'=');
         if (eq <= 0)
             return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("extra vars, line %1: expected key=value or a JSON object").arg(i + 1));
+                QStringLiteral("extra vars, line %1: expected key=value or a JSON object").arg(i + 1));
         const QString key = line.left(eq).trimmed();
         const QString value = line.mid(eq + 1).trimmed();
         if (!isValidName(key))
             return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("extra vars, line %1: \"%2\" is not a valid variable name").arg(i + 1).arg(key.left(60)));
+                QStringLiteral("extra vars, line %1: \"%2\" is not a valid variable name")
+                    .arg(i + 1)
+                    .arg(key.left(60)));
         if (out.contains(key.toStdString()))
             return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("extra vars, line %1: \"%2\" is set twice").arg(i + 1).arg(key));
+                QStringLiteral("extra vars, line %1: \"%2\" is set twice").arg(i + 1).arg(key));
         auto asJson = parseJsonBounded(value.toUtf8(), JsonLimits::requestDefault());
         if (!value.isEmpty() && asJson)
             out[key.toStdString()] = *asJson;

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 
-
 namespace Baton {
 
 namespace {
@@ -42,8 +41,7 @@ QString statusText(Consul::CheckStatus s)
 HealthModel::HealthModel(QObject *parent)
     : QAbstractItemModel(parent)
     , m_clock(&Timestamps::nowMs)
-{
-}
+{ }
 
 void HealthModel::setClock(std::function<qint64()> clock)
 {
@@ -379,8 +377,8 @@ void HealthModel::setJobs(const QHash<QString, qint64> &activeNodes, const QHash
 
 int HealthModel::rowOfNode(const QString &node) const
 {
-    const auto it = std::lower_bound(m_nodes.begin(), m_nodes.end(), node,
-                                     [](const NodeEntry &n, const QString &name) { return n.name < name; });
+    const auto it = std::lower_bound(
+        m_nodes.begin(), m_nodes.end(), node, [](const NodeEntry &n, const QString &name) { return n.name < name; });
     return it != m_nodes.end() && it->name == node ? int(it - m_nodes.begin()) : -1;
 }
 

@@ -22,13 +22,29 @@ class HealthModel : public QAbstractItemModel
     Q_OBJECT
 
 public:
-    enum Column { NameColumn, StatusColumn, ServiceColumn, DetailColumn, SinceColumn, JobColumn, ColumnCount };
+    enum Column
+    {
+        NameColumn,
+        StatusColumn,
+        ServiceColumn,
+        DetailColumn,
+        SinceColumn,
+        JobColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
 
-    enum class Orphan { None, Baton, KeptForInspection, Manual };
+    enum class Orphan
+    {
+        None,
+        Baton,
+        KeptForInspection,
+        Manual
+    };
     Q_ENUM(Orphan)
 
-    enum Role {
+    enum Role
+    {
         NodeNameRole = Qt::UserRole + 1,
         CheckStatusRole, // Consul::CheckStatus (int)
         InMaintenanceRole, // bool

@@ -5,7 +5,7 @@
 namespace Baton {
 
 bool JobFilter::matches(qint64 id, JobState state, const QString &jobPlaybook, const QString &jobService,
-                        const QString &target, const QString &operatorName) const
+    const QString &target, const QString &operatorName) const
 {
     if (!states.isEmpty() && !states.contains(state))
         return false;

@@ -20,7 +20,7 @@ struct JobFilter
 
     bool isEmpty() const { return states.isEmpty() && playbook.isEmpty() && service.isEmpty() && text.isEmpty(); }
     bool matches(qint64 id, JobState state, const QString &jobPlaybook, const QString &jobService,
-                 const QString &target, const QString &operatorName) const;
+        const QString &target, const QString &operatorName) const;
     JobQuery toQuery(int pageSize) const;
     // Preset state groups the filter bar offers.
     static QSet<JobState> activeStates(); // queued, running, cancelling

@@ -38,7 +38,7 @@ QString describe(const ServiceBudget &current, const MaxOffline &candidate, cons
         if (!occupied.isEmpty())
             s += QStringLiteral(" %1 %2 offline now and finish%3 what they are doing; nothing is stopped.")
                      .arg(listNames(occupied), occupied.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"),
-                          occupied.size() == 1 ? QStringLiteral("es") : QString());
+                         occupied.size() == 1 ? QStringLiteral("es") : QString());
         if (!waiting.isEmpty())
             s += QStringLiteral(" %1 keep%2 waiting until it is raised again.")
                      .arg(listNames(waiting), waiting.size() == 1 ? QStringLiteral("s") : QString());
@@ -62,7 +62,8 @@ QString describe(const ServiceBudget &current, const MaxOffline &candidate, cons
                 .arg(service, text)
                 .arg(newLimit);
         return QStringLiteral("Raising %1 to %2 is not enough for the waiting nodes: %3 already %4 offline.")
-            .arg(service, text, listNames(occupied), occupied.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"));
+            .arg(service, text, listNames(occupied),
+                occupied.size() == 1 ? QStringLiteral("is") : QStringLiteral("are"));
     }
 
     // Lowering.

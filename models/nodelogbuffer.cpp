@@ -4,8 +4,7 @@ namespace Baton {
 
 NodeLogBuffer::NodeLogBuffer(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 void NodeLogBuffer::follow(qint64 jobId, const QString &node)
 {

@@ -103,7 +103,7 @@ QVariant NodeRunModel::data(const QModelIndex &index, int role) const
         for (const StateTransition &t : r.transitions)
             lines << QStringLiteral("%1  %2%3")
                          .arg(Format::time(t.atMs, now()), displayName(t.state),
-                              t.reason.isEmpty() ? QString() : QStringLiteral(" — ") + t.reason);
+                             t.reason.isEmpty() ? QString() : QStringLiteral(" — ") + t.reason);
         if (r.exitCode)
             lines << QStringLiteral("exit code %1").arg(*r.exitCode);
         if (stuck)

@@ -20,11 +20,21 @@ class NodeRunModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { NodeColumn, StateColumn, DetailColumn, TaskColumn, StartedColumn, DurationColumn, LastEventColumn,
-                  ColumnCount };
+    enum Column
+    {
+        NodeColumn,
+        StateColumn,
+        DetailColumn,
+        TaskColumn,
+        StartedColumn,
+        DurationColumn,
+        LastEventColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
 
-    enum Role {
+    enum Role
+    {
         NodeNameRole = Qt::UserRole + 1,
         NodeStateRole, // Baton::NodeRunState
         StuckRole, // bool

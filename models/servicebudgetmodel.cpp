@@ -6,8 +6,7 @@ namespace Baton {
 
 ServiceBudgetModel::ServiceBudgetModel(QObject *parent)
     : QAbstractTableModel(parent)
-{
-}
+{ }
 
 int ServiceBudgetModel::rowCount(const QModelIndex &parent) const
 {
@@ -148,7 +147,7 @@ void ServiceBudgetModel::emitChanged(int lo, int hi)
 void ServiceBudgetModel::setServices(QList<ServiceStatus> services)
 {
     std::sort(services.begin(), services.end(),
-              [](const ServiceStatus &a, const ServiceStatus &b) { return a.service < b.service; });
+        [](const ServiceStatus &a, const ServiceStatus &b) { return a.service < b.service; });
     // Keep the waiting queues the job list gave us: Consul does not know them.
     for (ServiceStatus &s : services) {
         if (s.waiting.isEmpty()) {
@@ -165,7 +164,7 @@ void ServiceBudgetModel::setServices(QList<ServiceStatus> services)
         if (next >= services.size() || (row < m_rows.size() && m_rows[row].service < services[next].service)) {
             int end = row;
             while (end + 1 < m_rows.size()
-                   && (next >= services.size() || m_rows[end + 1].service < services[next].service))
+                && (next >= services.size() || m_rows[end + 1].service < services[next].service))
                 ++end;
             beginRemoveRows({}, row, end);
             m_rows.remove(row, end - row + 1);
@@ -175,7 +174,7 @@ void ServiceBudgetModel::setServices(QList<ServiceStatus> services)
         if (row >= m_rows.size() || services[next].service < m_rows[row].service) {
             qsizetype last = next;
             while (last + 1 < services.size()
-                   && (row >= m_rows.size() || services[last + 1].service < m_rows[row].service))
+                && (row >= m_rows.size() || services[last + 1].service < m_rows[row].service))
                 ++last;
             beginInsertRows({}, row, row + int(last - next));
             for (qsizetype k = next; k <= last; ++k)
@@ -226,8 +225,8 @@ const ServiceStatus *ServiceBudgetModel::serviceAt(int row) const
 
 int ServiceBudgetModel::rowOfService(const QString &name) const
 {
-    const auto it = std::lower_bound(m_rows.begin(), m_rows.end(), name,
-                                     [](const ServiceStatus &s, const QString &n) { return s.service < n; });
+    const auto it = std::lower_bound(
+        m_rows.begin(), m_rows.end(), name, [](const ServiceStatus &s, const QString &n) { return s.service < n; });
     return it != m_rows.end() && it->service == name ? int(it - m_rows.begin()) : -1;
 }
 

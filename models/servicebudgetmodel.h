@@ -16,11 +16,24 @@ class ServiceBudgetModel : public QAbstractTableModel
     Q_OBJECT
 
 public:
-    enum Column { ServiceColumn, InstancesColumn, PassingColumn, WarningColumn, CriticalColumn, MaintenanceColumn,
-                  HoldersColumn, MaxOfflineColumn, FreeColumn, WaitingColumn, ColumnCount };
+    enum Column
+    {
+        ServiceColumn,
+        InstancesColumn,
+        PassingColumn,
+        WarningColumn,
+        CriticalColumn,
+        MaintenanceColumn,
+        HoldersColumn,
+        MaxOfflineColumn,
+        FreeColumn,
+        WaitingColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
 
-    enum Role {
+    enum Role
+    {
         ServiceNameRole = Qt::UserRole + 1,
         FrozenRole, // bool: max_offline is 0
         WarningTextRole, // the malformed-key warning, if any

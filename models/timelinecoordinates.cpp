@@ -48,9 +48,9 @@ int rowAt(double y, double scrollOffset, double rowHeight, int rowCount)
 
 qint64 niceTickStep(double msPerPx, double minSpacingPx)
 {
-    static constexpr std::array<qint64, 22> kSteps { 100, 200, 500, 1'000, 2'000, 5'000, 10'000, 15'000, 30'000,
-        60'000, 120'000, 300'000, 600'000, 900'000, 1'800'000, 3'600'000, 7'200'000, 10'800'000, 21'600'000,
-        43'200'000, 86'400'000, 172'800'000 };
+    static constexpr std::array<qint64, 22> kSteps { 100, 200, 500, 1'000, 2'000, 5'000, 10'000, 15'000, 30'000, 60'000,
+        120'000, 300'000, 600'000, 900'000, 1'800'000, 3'600'000, 7'200'000, 10'800'000, 21'600'000, 43'200'000,
+        86'400'000, 172'800'000 };
     const double wanted = std::max(0.0, msPerPx) * std::max(1.0, minSpacingPx);
     for (qint64 s : kSteps) {
         if (double(s) >= wanted)

@@ -198,7 +198,8 @@ void TimelineJobs::onModelUpdated(qint64 jobId)
     QMetaObject::invokeMethod(this, &TimelineJobs::reevaluate, Qt::QueuedConnection);
 }
 
-TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 now, const Thresholds &t, qint64 *nextChange)
+TimelineJobAttention TimelineJobs::evaluate(
+    const TimelineModel &model, qint64 now, const Thresholds &t, qint64 *nextChange)
 {
     auto consider = [&](qint64 at) {
         if (nextChange && at > now && (*nextChange == 0 || at < *nextChange))
@@ -236,7 +237,8 @@ TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 n
                 const qint64 silentUntil = l.lastEventAtMs + t.stuckAfterMs;
                 if (now >= silentUntil) {
                     if (stuck.isEmpty())
-                        stuck = QStringLiteral("%1 silent for %2").arg(l.node, Timeline::formatDuration(now - l.lastEventAtMs));
+                        stuck = QStringLiteral("%1 silent for %2")
+                                    .arg(l.node, Timeline::formatDuration(now - l.lastEventAtMs));
                 } else {
                     consider(silentUntil);
                 }
@@ -245,7 +247,8 @@ TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 n
                 const qint64 deadline = l.runStartedAtMs + nodeTimeout;
                 if (now >= deadline) {
                     if (stuck.isEmpty())
-                        stuck = QStringLiteral("%1 past its %2 timeout").arg(l.node, Timeline::formatDuration(nodeTimeout));
+                        stuck = QStringLiteral("%1 past its %2 timeout")
+                                    .arg(l.node, Timeline::formatDuration(nodeTimeout));
                 } else {
                     consider(deadline);
                 }
@@ -255,7 +258,8 @@ TimelineJobAttention TimelineJobs::evaluate(const TimelineModel &model, qint64 n
             const qint64 since = l.spans.back().start;
             if (now >= since + t.waitingLongMs) {
                 if (waiting.isEmpty())
-                    waiting = QStringLiteral("%1 waiting %2 for a slot").arg(l.node, Timeline::formatDuration(now - since));
+                    waiting
+                        = QStringLiteral("%1 waiting %2 for a slot").arg(l.node, Timeline::formatDuration(now - since));
             } else {
                 consider(since + t.waitingLongMs);
             }

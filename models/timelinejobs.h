@@ -17,7 +17,8 @@ namespace Baton {
 class TimelineModel;
 
 // Why a job needs an operator's eyes, most urgent first. The wall orders its tiles by this.
-enum class TimelineAttention {
+enum class TimelineAttention
+{
     Stuck, // a node in progress has been silent too long or ran past its timeout
     Failed, // the job failed or partially failed, or nodes failed while it runs
     Halted, // a failure stopped admission of new nodes
@@ -98,8 +99,8 @@ public:
     qint64 nextTimedChange() const { return m_nextChange; }
     bool isTimerActive() const { return m_timer.isActive(); }
 
-    static TimelineJobAttention evaluate(const TimelineModel &model, qint64 now, const Thresholds &thresholds,
-        qint64 *nextChange = nullptr);
+    static TimelineJobAttention evaluate(
+        const TimelineModel &model, qint64 now, const Thresholds &thresholds, qint64 *nextChange = nullptr);
 
 Q_SIGNALS:
     void jobAdded(qint64 jobId);

@@ -187,8 +187,8 @@ void laneRuns(const TimelineModel &model, int lane, const RunWindow &w, std::vec
     settleGroup(out, g, nullptr, w.width);
 }
 
-void aggregateRuns(const TimelineModel &model, int firstLane, int laneCount, const RunWindow &w,
-    std::vector<Run> &out, std::vector<quint8> &scratch)
+void aggregateRuns(const TimelineModel &model, int firstLane, int laneCount, const RunWindow &w, std::vector<Run> &out,
+    std::vector<quint8> &scratch)
 {
     if (degenerate(w) || laneCount <= 0)
         return;

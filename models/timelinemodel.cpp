@@ -9,9 +9,7 @@
 
 namespace Baton {
 
-namespace {
-
-} // namespace
+namespace { } // namespace
 
 // web-2 before web-10: digit runs compare by value, everything else by character.
 bool TimelineModel::nodeLess(const QString &a, const QString &b)
@@ -66,8 +64,7 @@ bool laneLess(const TimelineLane &x, const TimelineLane &y)
     return TimelineModel::nodeLess(x.node, y.node);
 }
 
-template<typename Vec>
-void capFront(Vec &v, std::size_t max)
+template<typename Vec> void capFront(Vec &v, std::size_t max)
 {
     if (v.size() > max)
         v.erase(v.begin(), v.begin() + std::ptrdiff_t(v.size() - max));
@@ -488,8 +485,8 @@ void TimelineModel::applySnapshot(const Job &job, Batch &batch)
         // The transitions as reported, plus the current state if the list does not end with it.
         QList<StateTransition> tr = run.transitions;
         if (tr.isEmpty() || tr.constLast().state != run.state) {
-            const qint64 base = tr.isEmpty() ? (job.createdAtMs > 0 ? job.createdAtMs : run.startedAtMs)
-                                             : tr.constLast().atMs;
+            const qint64 base
+                = tr.isEmpty() ? (job.createdAtMs > 0 ? job.createdAtMs : run.startedAtMs) : tr.constLast().atMs;
             tr.append(StateTransition { run.state, std::max(base, run.lastEventAtMs), run.reason });
         }
         std::vector<TimelineSpan> spans;
@@ -517,9 +514,10 @@ void TimelineModel::applySnapshot(const Job &job, Batch &batch)
         }
         capFront(spans, std::size_t(kMaxSpansPerLane));
         const bool spansChanged = spans.size() != l.spans.size()
-            || !std::equal(spans.begin(), spans.end(), l.spans.begin(), [](const TimelineSpan &a, const TimelineSpan &b) {
-                   return a.start == b.start && a.end == b.end && a.state == b.state && a.detail == b.detail;
-               });
+            || !std::equal(
+                spans.begin(), spans.end(), l.spans.begin(), [](const TimelineSpan &a, const TimelineSpan &b) {
+                    return a.start == b.start && a.end == b.end && a.state == b.state && a.detail == b.detail;
+                });
         if (spansChanged) {
             l.spans = std::move(spans);
             touch(li, batch);
@@ -534,7 +532,8 @@ void TimelineModel::applySnapshot(const Job &job, Batch &batch)
                 touch(li, batch);
             }
             l.task.clear();
-        } else if (!run.task.isEmpty() && (l.tasks.empty() || !l.tasks.back().isOpen() || text(l.tasks.back().name) != run.task)) {
+        } else if (!run.task.isEmpty()
+            && (l.tasks.empty() || !l.tasks.back().isOpen() || text(l.tasks.back().name) != run.task)) {
             qint64 at = std::max(stateStart, run.lastEventAtMs);
             if (!l.tasks.empty())
                 at = std::max(at, l.tasks.back().isOpen() ? l.tasks.back().start : l.tasks.back().end);
@@ -546,7 +545,8 @@ void TimelineModel::applySnapshot(const Job &job, Batch &batch)
     }
 
     // A snapshot is the whole truth about which nodes belong to the job.
-    const auto gone = std::remove_if(m_lanes.begin(), m_lanes.end(), [&](const TimelineLane &l) { return !seen.contains(l.node); });
+    const auto gone
+        = std::remove_if(m_lanes.begin(), m_lanes.end(), [&](const TimelineLane &l) { return !seen.contains(l.node); });
     if (gone != m_lanes.end()) {
         m_lanes.erase(gone, m_lanes.end());
         batch.structure = true;
@@ -605,8 +605,8 @@ int TimelineModel::laneOf(const QString &node) const
 
 int TimelineModel::groupOfLane(int lane) const
 {
-    const auto it = std::upper_bound(m_groups.begin(), m_groups.end(), lane,
-        [](int l, const TimelineGroup &g) { return l < g.firstLane; });
+    const auto it = std::upper_bound(
+        m_groups.begin(), m_groups.end(), lane, [](int l, const TimelineGroup &g) { return l < g.firstLane; });
     if (it == m_groups.begin())
         return -1;
     const int g = int(it - m_groups.begin()) - 1;
@@ -623,7 +623,8 @@ int TimelineModel::firstIndex(int lane, qint64 t) const
 int TimelineModel::lastIndex(int lane, qint64 t) const
 {
     const auto &s = m_lanes[std::size_t(lane)].spans;
-    return int(std::partition_point(s.begin(), s.end(), [t](const TimelineSpan &x) { return x.start < t; }) - s.begin()) - 1;
+    return int(std::partition_point(s.begin(), s.end(), [t](const TimelineSpan &x) { return x.start < t; }) - s.begin())
+        - 1;
 }
 
 int TimelineModel::spanAt(int lane, qint64 t) const
@@ -641,7 +642,8 @@ int TimelineModel::taskFirstIndex(int lane, qint64 t) const
 int TimelineModel::taskLastIndex(int lane, qint64 t) const
 {
     const auto &s = m_lanes[std::size_t(lane)].tasks;
-    return int(std::partition_point(s.begin(), s.end(), [t](const TimelineTask &x) { return x.start < t; }) - s.begin()) - 1;
+    return int(std::partition_point(s.begin(), s.end(), [t](const TimelineTask &x) { return x.start < t; }) - s.begin())
+        - 1;
 }
 
 int TimelineModel::taskAt(int lane, qint64 t) const

@@ -97,7 +97,8 @@ int TimelineRowLayout::rowAt(int y) const
 {
     if (m_rows.empty() || y < 0 || y >= m_totalHeight)
         return -1;
-    const auto it = std::upper_bound(m_rows.begin(), m_rows.end(), y, [](int v, const TimelineRow &r) { return v < r.y; });
+    const auto it
+        = std::upper_bound(m_rows.begin(), m_rows.end(), y, [](int v, const TimelineRow &r) { return v < r.y; });
     if (it == m_rows.begin())
         return -1;
     const int i = int(it - m_rows.begin()) - 1;
@@ -106,8 +107,8 @@ int TimelineRowLayout::rowAt(int y) const
 
 std::pair<int, int> TimelineRowLayout::rowsIn(int y0, int y1) const
 {
-    const auto first = std::partition_point(m_rows.begin(), m_rows.end(),
-        [y0](const TimelineRow &r) { return r.y + r.height <= y0; });
+    const auto first = std::partition_point(
+        m_rows.begin(), m_rows.end(), [y0](const TimelineRow &r) { return r.y + r.height <= y0; });
     const auto last = std::partition_point(first, m_rows.end(), [y1](const TimelineRow &r) { return r.y < y1; });
     return { int(first - m_rows.begin()), int(last - m_rows.begin()) };
 }

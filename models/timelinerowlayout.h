@@ -12,7 +12,12 @@ class TimelineModel;
 // lanes than pixel rows). y and height are in logical pixels from the top of the lane area's content.
 struct TimelineRow
 {
-    enum class Kind : quint8 { Header, Lane, Aggregate };
+    enum class Kind : quint8
+    {
+        Header,
+        Lane,
+        Aggregate
+    };
     Kind kind = Kind::Lane;
     int group = 0;
     int firstLane = 0;

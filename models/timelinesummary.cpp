@@ -52,7 +52,8 @@ bool Summary::isValidFor(quint64 key, int level, qint64 rangeStart, qint64 range
     return rangeStart >= m_origin && rangeEnd <= end;
 }
 
-void Summary::build(const TimelineModel &model, int firstLane, int laneCount, int level, qint64 from, qint64 to, quint64 key)
+void Summary::build(
+    const TimelineModel &model, int firstLane, int laneCount, int level, qint64 from, qint64 to, quint64 key)
 {
     clear();
     if (level < 0 || to <= from)

@@ -28,7 +28,8 @@ public:
     static int levelFor(double msPerPixel);
 
     // Builds over [from, to) at `level`; `key` identifies the lanes' state (see TimelinePainter's row key).
-    void build(const TimelineModel &model, int firstLane, int laneCount, int level, qint64 from, qint64 to, quint64 key);
+    void build(
+        const TimelineModel &model, int firstLane, int laneCount, int level, qint64 from, qint64 to, quint64 key);
     void clear();
 
     bool isValidFor(quint64 key, int level, qint64 rangeStart, qint64 rangeEnd) const;

@@ -21,8 +21,7 @@ qint64 ceilTo(qint64 v, qint64 step)
 
 TimelineZoom::TimelineZoom(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 qint64 TimelineZoom::followLead(qint64 length) const
 {

@@ -20,7 +20,12 @@ class TimelineZoom : public QObject
     Q_OBJECT
 
 public:
-    enum class Follow { Off, Window, Trace };
+    enum class Follow
+    {
+        Off,
+        Window,
+        Trace
+    };
 
     static constexpr qint64 kMinWindowMs = 1'000;
     static constexpr qint64 kMaxWindowMs = 90LL * 24 * 3'600'000;

@@ -36,7 +36,8 @@ CancelDialog::CancelDialog(const Target &target, QWidget *parent)
         setWindowTitle(QStringLiteral("Cancel job %1").arg(target.jobId));
         heading->setText(QStringLiteral("Cancel job %1?").arg(target.jobId));
         m_graceful = new QRadioButton(QStringLiteral("Gracefully: admit no new node, let runs in flight finish"), this);
-        m_forceKeep = new QRadioButton(QStringLiteral("By force, keeping killed nodes in maintenance for inspection"), this);
+        m_forceKeep
+            = new QRadioButton(QStringLiteral("By force, keeping killed nodes in maintenance for inspection"), this);
         m_forceRelease = new QRadioButton(QStringLiteral("By force, releasing killed nodes' maintenance"), this);
         m_graceful->setObjectName(QStringLiteral("graceful"));
         m_forceKeep->setObjectName(QStringLiteral("forceKeep"));
@@ -73,7 +74,7 @@ CancelDialog::CancelDialog(const Target &target, QWidget *parent)
     if (target.production) {
         auto *warn = new QLabel(QStringLiteral("This is the production profile \"%1\". Type %2 to confirm.")
                                     .arg(target.profileName, confirmationWord()),
-                                this);
+            this);
         warn->setWordWrap(true);
         warn->setStyleSheet(QStringLiteral("color: %1; font-weight: bold")
                                 .arg(Theme::current().color(Theme::Role::ProductionAccent).name()));
@@ -88,9 +89,9 @@ CancelDialog::CancelDialog(const Target &target, QWidget *parent)
     auto *buttons = new QDialogButtonBox(this);
     buttons->addButton(QStringLiteral("Keep running"), QDialogButtonBox::RejectRole);
     m_ok = buttons->addButton(target.level == Level::DropNode ? QStringLiteral("Drop node")
-                                  : target.level == Level::Job ? QStringLiteral("Cancel job")
-                                                               : QStringLiteral("Kill run"),
-                              QDialogButtonBox::AcceptRole);
+            : target.level == Level::Job                      ? QStringLiteral("Cancel job")
+                                                              : QStringLiteral("Kill run"),
+        QDialogButtonBox::AcceptRole);
     m_ok->setObjectName(QStringLiteral("confirmButton"));
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
@@ -131,7 +132,7 @@ NodeCancelMode CancelDialog::nodeMode() const
     if (m_target.level == Level::DropNode)
         return NodeCancelMode::Drop;
     return m_forceRelease && m_forceRelease->isChecked() ? NodeCancelMode::ForceReleaseMaintenance
-                                                          : NodeCancelMode::ForceKeepMaintenance;
+                                                         : NodeCancelMode::ForceKeepMaintenance;
 }
 
 QString CancelDialog::effectText() const

@@ -23,7 +23,12 @@ class CancelDialog : public QDialog
     Q_OBJECT
 
 public:
-    enum class Level { Job, DropNode, ForceKillNode };
+    enum class Level
+    {
+        Job,
+        DropNode,
+        ForceKillNode
+    };
 
     struct Target
     {

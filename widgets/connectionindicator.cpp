@@ -60,7 +60,7 @@ void ConnectionIndicator::refresh()
         const auto [glyph, role] = look(s.state);
         QString text = QStringLiteral("<span style=\"color:%1\">%2</span> %3: %4")
                            .arg(t.color(role).name(), glyph, ConnectionStatusModel::linkName(link).toHtmlEscaped(),
-                                ConnectionStatusModel::stateName(s.state).toHtmlEscaped());
+                               ConnectionStatusModel::stateName(s.state).toHtmlEscaped());
         if (s.state == ConnectionStatusModel::State::Up && s.latencyMs >= 0)
             text += QStringLiteral(" <span style=\"color:%1\">%2 ms</span>")
                         .arg(t.color(Theme::Role::MutedText).name())
@@ -78,8 +78,8 @@ QString ConnectionIndicator::summaryText() const
     QStringList parts;
     for (int i = 0; i < ConnectionStatusModel::kLinkCount; ++i) {
         const auto link = ConnectionStatusModel::Link(i);
-        parts << QStringLiteral("%1: %2").arg(ConnectionStatusModel::linkName(link),
-                                             ConnectionStatusModel::stateName(m_model->status(link).state));
+        parts << QStringLiteral("%1: %2").arg(
+            ConnectionStatusModel::linkName(link), ConnectionStatusModel::stateName(m_model->status(link).state));
     }
     return parts.join(QStringLiteral(" · "));
 }

@@ -18,10 +18,10 @@ struct StateChoice
 QList<StateChoice> stateChoices()
 {
     QList<StateChoice> out { { QStringLiteral("All states"), {} },
-                             { QStringLiteral("Active"), JobFilter::activeStates() },
-                             { QStringLiteral("Problems"), JobFilter::problemStates() } };
+        { QStringLiteral("Active"), JobFilter::activeStates() },
+        { QStringLiteral("Problems"), JobFilter::problemStates() } };
     for (JobState s : { JobState::Queued, JobState::Running, JobState::Cancelling, JobState::Succeeded,
-                        JobState::PartiallyFailed, JobState::Failed, JobState::Cancelled })
+             JobState::PartiallyFailed, JobState::Failed, JobState::Cancelled })
         out.append({ displayName(s), { s } });
     return out;
 }

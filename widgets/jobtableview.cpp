@@ -60,7 +60,8 @@ void JobTableView::setJobModel(JobListModel *model)
     const QFontMetrics fm = fontMetrics();
     setColumnWidth(JobListModel::IdColumn, fm.horizontalAdvance(QStringLiteral("0000000")) + 16);
     setColumnWidth(JobListModel::StateColumn, fm.horizontalAdvance(QStringLiteral("partially failed · stuck")) + 40);
-    setColumnWidth(JobListModel::ProgressColumn, fm.horizontalAdvance(QStringLiteral("14 ok / 1 failed / 3 waiting")) + 100);
+    setColumnWidth(
+        JobListModel::ProgressColumn, fm.horizontalAdvance(QStringLiteral("14 ok / 1 failed / 3 waiting")) + 100);
     setColumnWidth(JobListModel::PlaybookColumn, fm.horizontalAdvance(QStringLiteral("rolling-restart.yml")) + 24);
     setColumnWidth(JobListModel::TargetColumn, fm.horizontalAdvance(QStringLiteral("web · tag blue")) + 40);
     setColumnWidth(JobListModel::OperatorColumn, fm.horizontalAdvance(QStringLiteral("operator")) + 24);

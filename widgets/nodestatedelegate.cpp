@@ -11,8 +11,7 @@ namespace Baton {
 NodeStateDelegate::NodeStateDelegate(int stateRole, QObject *parent)
     : QStyledItemDelegate(parent)
     , m_stateRole(stateRole)
-{
-}
+{ }
 
 void NodeStateDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
@@ -36,7 +35,7 @@ void NodeStateDelegate::paint(QPainter *painter, const QStyleOptionViewItem &opt
                                                        : opt.palette.color(QPalette::Text));
     const QRect textRect = r.adjusted(int(swatch.width()) + 6, 0, 0, 0);
     painter->drawText(textRect, Qt::AlignVCenter | Qt::AlignLeft,
-                      painter->fontMetrics().elidedText(text, Qt::ElideRight, textRect.width()));
+        painter->fontMetrics().elidedText(text, Qt::ElideRight, textRect.width()));
     painter->restore();
 }
 

@@ -37,7 +37,8 @@ void ProfileBanner::setProfile(const QString &name, bool production, bool readOn
     m_label->setText(parts.join(QStringLiteral(" · ")));
     const Theme &t = Theme::current();
     QPalette p = m_label->palette();
-    p.setColor(QPalette::WindowText, production || readOnly ? t.color(Theme::Role::ProductionText) : t.color(Theme::Role::Text));
+    p.setColor(QPalette::WindowText,
+        production || readOnly ? t.color(Theme::Role::ProductionText) : t.color(Theme::Role::Text));
     m_label->setPalette(p);
     setVisible(production || readOnly);
     update();

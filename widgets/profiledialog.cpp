@@ -15,8 +15,8 @@
 
 namespace Baton {
 
-ProfileDialog::ProfileDialog(const QList<ConnectionProfile> &profiles, const QString &current,
-                             const QString &tokenStorage, QWidget *parent)
+ProfileDialog::ProfileDialog(
+    const QList<ConnectionProfile> &profiles, const QString &current, const QString &tokenStorage, QWidget *parent)
     : QDialog(parent)
     , m_profiles(profiles)
     , m_list(new QListWidget(this))
@@ -54,7 +54,7 @@ ProfileDialog::ProfileDialog(const QList<ConnectionProfile> &profiles, const QSt
     auto *browse = new QPushButton(QStringLiteral("…"), this);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, QStringLiteral("CA certificates (PEM)"), m_caFile->text(),
-                                                       QStringLiteral("PEM files (*.pem *.crt);;All files (*)"));
+            QStringLiteral("PEM files (*.pem *.crt);;All files (*)"));
         if (!f.isEmpty())
             m_caFile->setText(f);
     });
@@ -74,7 +74,8 @@ ProfileDialog::ProfileDialog(const QList<ConnectionProfile> &profiles, const QSt
     form->addRow(QString(), m_readOnly);
     form->addRow(QString(), m_production);
     form->addRow(QString(), m_clearTokens);
-    auto *storage = new QLabel(QStringLiteral("Tokens are kept in %1, never in the settings file.").arg(tokenStorage), this);
+    auto *storage
+        = new QLabel(QStringLiteral("Tokens are kept in %1, never in the settings file.").arg(tokenStorage), this);
     storage->setWordWrap(true);
     form->addRow(QString(), storage);
 
@@ -157,8 +158,8 @@ void ProfileDialog::load(int row)
 {
     m_row = row;
     const bool has = row >= 0 && row < m_profiles.size();
-    for (QWidget *w : std::initializer_list<QWidget *> { m_name, m_jobService, m_consul, m_datacenter, m_prefix, m_caFile,
-                                                         m_readOnly, m_production, m_jobToken, m_consulToken, m_clearTokens })
+    for (QWidget *w : std::initializer_list<QWidget *> { m_name, m_jobService, m_consul, m_datacenter, m_prefix,
+             m_caFile, m_readOnly, m_production, m_jobToken, m_consulToken, m_clearTokens })
         w->setEnabled(has);
     if (!has)
         return;

@@ -29,7 +29,7 @@ public:
     };
 
     ProfileDialog(const QList<ConnectionProfile> &profiles, const QString &current, const QString &tokenStorage,
-                  QWidget *parent = nullptr);
+        QWidget *parent = nullptr);
 
     QList<ConnectionProfile> profiles() const { return m_profiles; }
     QString currentProfile() const;

@@ -115,8 +115,8 @@ void ServicesView::updateDetails()
     m_edit->setEnabled(s != nullptr);
     if (!s) {
         m_details->setText(m_model->rowCount() == 0
-                               ? QStringLiteral("No services yet: Consul has not answered, or the catalog is empty.")
-                               : QStringLiteral("Select a service to see who is offline and why."));
+                ? QStringLiteral("No services yet: Consul has not answered, or the catalog is empty.")
+                : QStringLiteral("Select a service to see who is offline and why."));
         return;
     }
     const ServiceBudget &b = s->budget;
@@ -138,9 +138,11 @@ void ServicesView::updateDetails()
         lines << QStringLiteral("Offline now: %1").arg(who.join(QStringLiteral(", ")));
     }
     lines << QStringLiteral("Slot holders: %1")
-                 .arg(b.holders.isEmpty() ? QStringLiteral("none") : b.holders.join(QStringLiteral(", ")).toHtmlEscaped());
+                 .arg(b.holders.isEmpty() ? QStringLiteral("none")
+                                          : b.holders.join(QStringLiteral(", ")).toHtmlEscaped());
     if (!s->waiting.isEmpty())
-        lines << QStringLiteral("Waiting for a slot: %1").arg(MaxOfflinePreview::listNames(s->waiting, 10).toHtmlEscaped());
+        lines << QStringLiteral("Waiting for a slot: %1")
+                     .arg(MaxOfflinePreview::listNames(s->waiting, 10).toHtmlEscaped());
     m_details->setText(lines.join(QStringLiteral("<br>")));
 }
 

@@ -51,7 +51,7 @@ QColor mix(const QColor &a, const QColor &b, double t)
 {
     t = std::clamp(t, 0.0, 1.0);
     return QColor::fromRgbF(float(a.redF() * (1 - t) + b.redF() * t), float(a.greenF() * (1 - t) + b.greenF() * t),
-                            float(a.blueF() * (1 - t) + b.blueF() * t));
+        float(a.blueF() * (1 - t) + b.blueF() * t));
 }
 
 // Black or white, whichever reads better on `background` (WCAG relative luminance, threshold near 0.18).
@@ -67,8 +67,7 @@ QColor textOn(const QColor &background)
 
 Theme::Theme(Variant variant)
     : m_variant(variant)
-{
-}
+{ }
 
 Theme Theme::light()
 {

@@ -20,7 +20,8 @@ namespace Baton {
 // grey scale, on a washed-out wall screen and for colour-blind operators.
 struct NodeRunStyle
 {
-    enum class Fill {
+    enum class Fill
+    {
         Solid, // the run holds the node out of service or is finished
         Hollow, // nothing happened on the node yet: outline only
         Hatched, // waiting: diagonal hatch over a light tint
@@ -41,9 +42,14 @@ struct NodeRunStyle
 class Theme
 {
 public:
-    enum class Variant { Light, Dark };
+    enum class Variant
+    {
+        Light,
+        Dark
+    };
 
-    enum class Role {
+    enum class Role
+    {
         Window, // background of panes
         Base, // background of lists and editors
         AlternateBase, // zebra rows

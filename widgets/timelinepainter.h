@@ -23,7 +23,8 @@ class TimelineModel;
 // What is under a point of the timeline.
 struct TimelineHit
 {
-    enum class Kind {
+    enum class Kind
+    {
         None, // outside, no model, or nothing there
         Ruler, // the time axis; `time` is set
         Header, // a service header (label column or lane area); `group` is set

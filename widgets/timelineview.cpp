@@ -258,15 +258,15 @@ void TimelineView::onTick()
 
 void TimelineView::zoomIn()
 {
-    const qint64 anchor = m_zoom.follow() != TimelineZoom::Follow::Off ? m_zoom.now()
-                                                                       : m_zoom.rangeStart() + m_zoom.rangeLength() / 2;
+    const qint64 anchor
+        = m_zoom.follow() != TimelineZoom::Follow::Off ? m_zoom.now() : m_zoom.rangeStart() + m_zoom.rangeLength() / 2;
     m_zoom.zoom(kZoomStep, anchor);
 }
 
 void TimelineView::zoomOut()
 {
-    const qint64 anchor = m_zoom.follow() != TimelineZoom::Follow::Off ? m_zoom.now()
-                                                                       : m_zoom.rangeStart() + m_zoom.rangeLength() / 2;
+    const qint64 anchor
+        = m_zoom.follow() != TimelineZoom::Follow::Off ? m_zoom.now() : m_zoom.rangeStart() + m_zoom.rangeLength() / 2;
     m_zoom.zoom(1.0 / kZoomStep, anchor);
 }
 
@@ -365,7 +365,8 @@ void TimelineView::mouseMoveEvent(QMouseEvent *event)
             && m_pressPos.x() >= m_painter.laneArea().left())
             m_dragging = true;
         if (m_dragging) {
-            const double msPerPx = Timeline::msPerPixel(m_zoom.rangeStart(), m_zoom.rangeEnd(), m_painter.laneArea().width());
+            const double msPerPx
+                = Timeline::msPerPixel(m_zoom.rangeStart(), m_zoom.rangeEnd(), m_painter.laneArea().width());
             const qint64 start = m_pressRangeStart - qint64(std::llround((pos.x() - m_pressPos.x()) * msPerPx));
             m_zoom.setRange(start, start + m_zoom.rangeLength());
             setCursor(Qt::ClosedHandCursor);
@@ -542,7 +543,9 @@ void TimelineView::startExport(bool svg)
     dialog->setNameFilter(svg ? tr("SVG images (*.svg)") : tr("PNG images (*.png)"));
     dialog->setDefaultSuffix(svg ? QStringLiteral("svg") : QStringLiteral("png"));
     if (m_model)
-        dialog->selectFile(QStringLiteral("job-%1-timeline.%2").arg(m_model->jobId()).arg(svg ? QStringLiteral("svg") : QStringLiteral("png")));
+        dialog->selectFile(QStringLiteral("job-%1-timeline.%2")
+                               .arg(m_model->jobId())
+                               .arg(svg ? QStringLiteral("svg") : QStringLiteral("png")));
     connect(dialog, &QFileDialog::fileSelected, this, [this, svg](const QString &path) {
         const Result<void> r = svg ? exportSvg(path) : exportPng(path);
         Q_EMIT exportFinished(path, r ? QString() : r.error().toString());

@@ -40,7 +40,12 @@ class WallDisplay : public QWidget
     Q_OBJECT
 
 public:
-    enum class Connection { Connected, Connecting, Disconnected };
+    enum class Connection
+    {
+        Connected,
+        Connecting,
+        Disconnected
+    };
 
     // `jobs` is not owned and must outlive the display.
     explicit WallDisplay(TimelineJobs *jobs, QWidget *parent = nullptr);

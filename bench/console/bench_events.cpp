@@ -22,14 +22,13 @@
 #include <cstdio>
 #include <deque>
 #include <random>
+#include <sys/resource.h>
 
 #include <QApplication>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QThread>
 #include <QTimer>
-
-#include <sys/resource.h>
 
 using namespace Baton;
 
@@ -44,8 +43,7 @@ public:
     Source(double rate, qint64 durationMs)
         : m_rate(rate)
         , m_durationMs(durationMs)
-    {
-    }
+    { }
 
     quint64 published() const { return m_published.loadAcquire(); }
 
@@ -238,8 +236,7 @@ int main(int argc, char *argv[])
         else if (args[i] == u"--short") {
             seconds = 10;
             baselineSeconds = 5;
-        }
-        else if (args[i] == u"--help") {
+        } else if (args[i] == u"--help") {
             std::printf("usage: bench_console_events [--seconds N] [--rate EVENTS_PER_S] [--short]\n");
             return 0;
         } else {
@@ -374,33 +371,34 @@ int main(int argc, char *argv[])
         return rc;
 
     const EventStream::Stats &st = stream.stats();
-    std::printf("event path: %.0f events/s for %lld s into the job list (QTableView 1920x1080, tick %d ms, %s)\n",
-                rate, static_cast<long long>(seconds), model.tickInterval(), qPrintable(QGuiApplication::platformName()));
+    std::printf("event path: %.0f events/s for %lld s into the job list (QTableView 1920x1080, tick %d ms, %s)\n", rate,
+        static_cast<long long>(seconds), model.tickInterval(), qPrintable(QGuiApplication::platformName()));
     std::printf("  published %llu, delivered %llu, lost %llu, duplicated %llu, decode errors %llu, reconnects %llu\n",
-                static_cast<unsigned long long>(published), static_cast<unsigned long long>(st.events),
-                static_cast<unsigned long long>(published > st.events ? published - st.events : 0),
-                static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.decodeErrors),
-                static_cast<unsigned long long>(st.connects > 0 ? st.connects - 1 : 0));
+        static_cast<unsigned long long>(published), static_cast<unsigned long long>(st.events),
+        static_cast<unsigned long long>(published > st.events ? published - st.events : 0),
+        static_cast<unsigned long long>(st.duplicates), static_cast<unsigned long long>(st.decodeErrors),
+        static_cast<unsigned long long>(st.connects > 0 ? st.connects - 1 : 0));
     std::printf("  stream accounting: gaps %llu (missing %llu), resyncs %llu, heartbeats %llu, %.1f MiB received\n",
-                static_cast<unsigned long long>(st.gaps), static_cast<unsigned long long>(st.missing),
-                static_cast<unsigned long long>(st.resyncs), static_cast<unsigned long long>(st.heartbeats),
-                double(st.bytes) / 1048576.0);
+        static_cast<unsigned long long>(st.gaps), static_cast<unsigned long long>(st.missing),
+        static_cast<unsigned long long>(st.resyncs), static_cast<unsigned long long>(st.heartbeats),
+        double(st.bytes) / 1048576.0);
     std::printf("  event-to-screen latency (ms): p50 %.0f  p95 %.0f  p99 %.0f  max %.0f  (%zu events, %llu paints)\n",
-                BenchUtil::percentile(latencies, 50), BenchUtil::percentile(latencies, 95),
-                BenchUtil::percentile(latencies, 99), BenchUtil::percentile(latencies, 100), latencies.size(),
-                static_cast<unsigned long long>(paints));
+        BenchUtil::percentile(latencies, 50), BenchUtil::percentile(latencies, 95),
+        BenchUtil::percentile(latencies, 99), BenchUtil::percentile(latencies, 100), latencies.size(),
+        static_cast<unsigned long long>(paints));
     std::printf("  longest single piece of UI work: applying one network read %.1f ms, one paint %.1f ms\n", maxApplyMs,
-                maxPaintMs);
+        maxPaintMs);
     std::printf("  UI thread under load: longest stall %.1f ms, timer lateness p99 %.1f ms\n", worstStall,
-                BenchUtil::percentile(lateness, 99));
+        BenchUtil::percentile(lateness, 99));
     std::printf("  UI thread idle baseline (%lld s, same run): longest stall %.1f ms, timer lateness p99 %.1f ms\n",
-                static_cast<long long>(baselineSeconds), worstIdleStall, BenchUtil::percentile(idleLateness, 99));
+        static_cast<long long>(baselineSeconds), worstIdleStall, BenchUtil::percentile(idleLateness, 99));
     double load1 = -1;
     if (QFile f(QStringLiteral("/proc/loadavg")); f.open(QIODevice::ReadOnly))
         load1 = f.readAll().split(' ').value(0).toDouble();
     std::printf("  machine load average at the end: %.2f\n", load1);
-    std::printf("  jobs in the list %d; RSS %.1f MiB at start, %.1f MiB at the end; CPU %.1f s in %.1f s (%.0f%% of one core)\n",
-                model.totalJobs(), rssStart, BenchUtil::rssMiB(), cpu, wallS, wallS > 0 ? 100.0 * cpu / wallS : 0.0);
+    std::printf("  jobs in the list %d; RSS %.1f MiB at start, %.1f MiB at the end; CPU %.1f s in %.1f s (%.0f%% of "
+                "one core)\n",
+        model.totalJobs(), rssStart, BenchUtil::rssMiB(), cpu, wallS, wallS > 0 ? 100.0 * cpu / wallS : 0.0);
     return 0;
 }
 

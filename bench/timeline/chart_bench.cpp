@@ -65,7 +65,8 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Capacity chart update benchmark (prints figures)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({ QStringLiteral("frames"), QStringLiteral("Samples per case."), QStringLiteral("n"), QStringLiteral("30") });
+    parser.addOption(
+        { QStringLiteral("frames"), QStringLiteral("Samples per case."), QStringLiteral("n"), QStringLiteral("30") });
     parser.process(app);
     bool ok = false;
     const int frames = parser.value(QStringLiteral("frames")).toInt(&ok);
@@ -105,7 +106,8 @@ int main(int argc, char **argv)
         }
     }
     const QList<QPointF> big = steps(100'000, 1);
-    const Figures down = measure(frames, [&](int) { (void)Capacity::downsampleMinMax(big, Chart::kMaxPointsPerSeries); });
+    const Figures down
+        = measure(frames, [&](int) { (void)Capacity::downsampleMinMax(big, Chart::kMaxPointsPerSeries); });
     std::printf("%-54s %8.2f %8.2f\n", "downsample 100,000 -> 10,000 points (min/max buckets)", down.median, down.p95);
     CapacityHistory history;
     for (int i = 0; i < 50'000; ++i) {
@@ -118,9 +120,8 @@ int main(int argc, char **argv)
         s.limit = 2;
         history.addSample(s);
     }
-    const Figures pts = measure(frames, [&](int) {
-        (void)history.points(CapacitySeries::InService, T0, T0 + 50'000'000, Chart::kMaxPointsPerSeries);
-    });
+    const Figures pts = measure(frames,
+        [&](int) { (void)history.points(CapacitySeries::InService, T0, T0 + 50'000'000, Chart::kMaxPointsPerSeries); });
     std::printf("%-54s %8.2f %8.2f\n", "history of 50,000 samples -> one series of <= 10,000", pts.median, pts.p95);
     return 0;
 }

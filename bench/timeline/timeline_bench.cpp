@@ -8,8 +8,8 @@
 #include "widgets/timelinepainter.h"
 
 #include <algorithm>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <functional>
 #include <vector>
 
@@ -124,8 +124,10 @@ int main(int argc, char **argv)
     parser.addVersionOption();
     parser.addOption({ QStringLiteral("lanes"), QStringLiteral("Comma-separated lane counts."), QStringLiteral("list"),
         QStringLiteral("50,500,5000") });
-    parser.addOption({ QStringLiteral("segments"), QStringLiteral("Segments per lane."), QStringLiteral("n"), QStringLiteral("2000") });
-    parser.addOption({ QStringLiteral("frames"), QStringLiteral("Frames per scenario."), QStringLiteral("n"), QStringLiteral("40") });
+    parser.addOption({ QStringLiteral("segments"), QStringLiteral("Segments per lane."), QStringLiteral("n"),
+        QStringLiteral("2000") });
+    parser.addOption({ QStringLiteral("frames"), QStringLiteral("Frames per scenario."), QStringLiteral("n"),
+        QStringLiteral("40") });
     parser.process(app);
     bool ok = true;
     const int segments = parser.value(QStringLiteral("segments")).toInt(&ok);
@@ -191,32 +193,46 @@ int main(int argc, char **argv)
                 std::printf("%-6d %-50s %8.2f %8.2f %8.2f %9.2f %9.2f %6d\n", lanes, label, f.median, f.p95, f.max,
                     f.cpuMedian, f.cpuP95, tp.lastFrame().rowsPainted);
             };
-            row("cold (cache dropped every frame)", measure(frames, [&] { tp.invalidate(); }, frame));
+            row("cold (cache dropped every frame)",
+                measure(
+                    frames, [&] { tp.invalidate(); }, frame));
             tp.paint(p, all);
-            row("warm (hover, scroll, now line)", measure(frames, [&] { tp.setNow(tp.now() + 1); }, frame));
+            row("warm (hover, scroll, now line)",
+                measure(
+                    frames, [&] { tp.setNow(tp.now() + 1); }, frame));
             // A live batch touching ten lanes, then the frame that shows it.
             int k = 0;
-            row("live batch (10 lanes changed)", measure(frames, [&] {
-                for (int i = 0; i < 10; ++i) {
-                    JobEvent e;
-                    e.type = JobEvent::Type::NodeState;
-                    e.jobId = model->jobId();
-                    e.node = model->lane((k * 97 + i * 13) % model->laneCount()).node;
-                    e.nodeState = (k & 1) ? NodeRunState::InMaintenance : NodeRunState::Verifying;
-                    e.atMs = now + 1 + k;
-                    model->applyEvent(e);
-                }
-                ++k;
-                model->flush();
-            }, frame));
+            row("live batch (10 lanes changed)",
+                measure(
+                    frames,
+                    [&] {
+                        for (int i = 0; i < 10; ++i) {
+                            JobEvent e;
+                            e.type = JobEvent::Type::NodeState;
+                            e.jobId = model->jobId();
+                            e.node = model->lane((k * 97 + i * 13) % model->laneCount()).node;
+                            e.nodeState = (k & 1) ? NodeRunState::InMaintenance : NodeRunState::Verifying;
+                            e.atMs = now + 1 + k;
+                            model->applyEvent(e);
+                        }
+                        ++k;
+                        model->flush();
+                    },
+                    frame));
             // Panning: a new range every frame.
             qint64 shift = 0;
-            row("pan (new range every frame)", measure(frames, [&] {
-                shift += 5000;
-                tp.setRange(T0 + shift, now + 1000 + shift);
-            }, frame));
+            row("pan (new range every frame)",
+                measure(
+                    frames,
+                    [&] {
+                        shift += 5000;
+                        tp.setRange(T0 + shift, now + 1000 + shift);
+                    },
+                    frame));
             tp.setRange(T0 + (now - T0) * 4 / 10, T0 + (now - T0) * 5 / 10);
-            row("zoomed 10x, cold", measure(frames, [&] { tp.invalidate(); }, frame));
+            row("zoomed 10x, cold",
+                measure(
+                    frames, [&] { tp.invalidate(); }, frame));
         }
     }
     std::printf("load average at end: %s\n", loadAverage().constData());

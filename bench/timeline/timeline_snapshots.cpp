@@ -3,6 +3,7 @@
 //   QT_QPA_PLATFORM=offscreen timeline_snapshots --out DIR
 #include "models/capacitybudget.h"
 #include "models/capacityhistory.h"
+#include "models/timelinejobs.h"
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
 #include "widgets/budgetgauge.h"
@@ -11,12 +12,8 @@
 #include "widgets/theme.h"
 #include "widgets/timelinepainter.h"
 #include "widgets/walldisplay.h"
-#include "models/timelinejobs.h"
 
-#include <QSettings>
-#include <QTemporaryDir>
-#include <QVBoxLayout>
-#include <QWidget>
+#include <cstdio>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -24,8 +21,10 @@
 #include <QImage>
 #include <QPainter>
 #include <QSet>
-
-#include <cstdio>
+#include <QSettings>
+#include <QTemporaryDir>
+#include <QVBoxLayout>
+#include <QWidget>
 
 using namespace Baton;
 
@@ -59,7 +58,8 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Render timeline, chart, gauge and wall snapshots offscreen."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({ QStringLiteral("out"), QStringLiteral("Output directory."), QStringLiteral("dir"), QStringLiteral(".") });
+    parser.addOption(
+        { QStringLiteral("out"), QStringLiteral("Output directory."), QStringLiteral("dir"), QStringLiteral(".") });
     parser.process(app);
     const QString out = parser.value(QStringLiteral("out"));
     if (!QDir().mkpath(out)) {
@@ -92,7 +92,9 @@ int main(int argc, char **argv)
         tp.setRange(p.start - 20'000, mid + (mid - p.start) / 6);
         tp.setHoverRow(4);
         tp.setSelectedLane(6);
-        ok = renderPainter(tp, QSize(1400, 640), 1.0, QDir(out).filePath(dark ? QStringLiteral("timeline-dark.png") : QStringLiteral("timeline-light.png"))) && ok;
+        ok = renderPainter(tp, QSize(1400, 640), 1.0,
+                 QDir(out).filePath(dark ? QStringLiteral("timeline-dark.png") : QStringLiteral("timeline-light.png")))
+            && ok;
     }
     {
         // Zoomed in on a few minutes at HiDPI.
@@ -100,7 +102,8 @@ int main(int argc, char **argv)
         tp.setModel(&model);
         tp.setNow(mid);
         tp.setRange(mid - 240'000, mid + 30'000);
-        ok = renderPainter(tp, QSize(900, 420), 2.0, QDir(out).filePath(QStringLiteral("timeline-zoomed@2x.png"))) && ok;
+        ok = renderPainter(tp, QSize(900, 420), 2.0, QDir(out).filePath(QStringLiteral("timeline-zoomed@2x.png")))
+            && ok;
     }
     {
         // 5,000 lanes fitted into 1080 px: aggregated rows.
@@ -114,7 +117,8 @@ int main(int argc, char **argv)
         const qint64 bigEnd = p.start + 200 * 9000;
         tp.setNow(bigEnd);
         tp.setRange(p.start, bigEnd);
-        ok = renderPainter(tp, QSize(1920, 1080), 1.0, QDir(out).filePath(QStringLiteral("timeline-5000-lanes.png"))) && ok;
+        ok = renderPainter(tp, QSize(1920, 1080), 1.0, QDir(out).filePath(QStringLiteral("timeline-5000-lanes.png")))
+            && ok;
     }
     for (const bool dark : { false, true }) {
         // Budget gauges: a rolling service, a frozen one, one over budget because of a failing check.
@@ -130,7 +134,8 @@ int main(int argc, char **argv)
         web.holders = QStringList { QStringLiteral("web-3"), QStringLiteral("web-4") };
         web.offline = { { QStringLiteral("web-3"), QStringLiteral("maintenance: baton job 42 by alice") },
             { QStringLiteral("web-11"), QStringLiteral("critical: http") } };
-        const QList<BudgetRun> runs { { 42, QStringLiteral("web-3"), QStringLiteral("web"), NodeRunState::InMaintenance, p.start, false },
+        const QList<BudgetRun> runs { { 42, QStringLiteral("web-3"), QStringLiteral("web"), NodeRunState::InMaintenance,
+                                          p.start, false },
             { 43, QStringLiteral("web-4"), QStringLiteral("web"), NodeRunState::Verifying, p.start, false },
             { 42, QStringLiteral("web-5"), QStringLiteral("web"), NodeRunState::WaitingForSlot, p.start + 1, false },
             { 42, QStringLiteral("web-6"), QStringLiteral("web"), NodeRunState::WaitingForSlot, p.start + 2, false },
@@ -146,16 +151,21 @@ int main(int argc, char **argv)
         api.holders = QStringList { QStringLiteral("api-2") };
         api.offline = { { QStringLiteral("api-2"), QStringLiteral("maintenance: baton job 42") },
             { QStringLiteral("api-5"), QStringLiteral("maintenance: kernel upgrade (bob)") } };
-        for (const auto &[b, job] : { std::pair { web, qint64(42) }, std::pair { db, qint64(42) }, std::pair { api, qint64(42) } }) {
+        for (const auto &[b, job] :
+            { std::pair { web, qint64(42) }, std::pair { db, qint64(42) }, std::pair { api, qint64(42) } }) {
             auto *g = new BudgetGauge(&panel);
             g->setTheme(theme);
-            g->setBudget(CapacityBudget::compute(b, job, runs + QList<BudgetRun> { { 42, QStringLiteral("api-2"), QStringLiteral("api"), NodeRunState::InMaintenance, p.start, false } }));
+            g->setBudget(CapacityBudget::compute(b, job,
+                runs
+                    + QList<BudgetRun> { { 42, QStringLiteral("api-2"), QStringLiteral("api"),
+                        NodeRunState::InMaintenance, p.start, false } }));
             layout->addWidget(g);
         }
         panel.resize(420, panel.sizeHint().height());
         QImage img(panel.size(), QImage::Format_ARGB32_Premultiplied);
         panel.render(&img);
-        const QString path = QDir(out).filePath(dark ? QStringLiteral("gauges-dark.png") : QStringLiteral("gauges-light.png"));
+        const QString path
+            = QDir(out).filePath(dark ? QStringLiteral("gauges-dark.png") : QStringLiteral("gauges-light.png"));
         ok = img.save(path) && ok;
         std::printf("wrote %s\n", qPrintable(path));
     }
@@ -205,9 +215,11 @@ int main(int argc, char **argv)
             qint64 startAgo;
             double progress;
         };
-        const QList<Spec> specs { { 101, { QStringLiteral("web") }, 16, 0, 20, 0.5 }, { 102, { QStringLiteral("db") }, 6, 4, 24, 0.8 },
-            { 103, { QStringLiteral("api"), QStringLiteral("cache") }, 24, 0, 12, 0.3 }, { 104, { QStringLiteral("search") }, 40, 0, 18, 1.2 },
-            { 105, { QStringLiteral("queue") }, 8, 0, 9, 0.6 }, { 106, { QStringLiteral("edge") }, 300, 0, 15, 0.45 } };
+        const QList<Spec> specs { { 101, { QStringLiteral("web") }, 16, 0, 20, 0.5 },
+            { 102, { QStringLiteral("db") }, 6, 4, 24, 0.8 },
+            { 103, { QStringLiteral("api"), QStringLiteral("cache") }, 24, 0, 12, 0.3 },
+            { 104, { QStringLiteral("search") }, 40, 0, 18, 1.2 }, { 105, { QStringLiteral("queue") }, 8, 0, 9, 0.6 },
+            { 106, { QStringLiteral("edge") }, 300, 0, 15, 0.45 } };
         for (const Spec &sp : specs) {
             TimelineFixtures::Rolling r;
             r.jobId = sp.id;
@@ -234,7 +246,8 @@ int main(int argc, char **argv)
             wall.setClock([now] { return now; });
             wall.resize(1920, 1080);
             QList<ServiceBudget> budgets;
-            for (const QString &svc : { QStringLiteral("web"), QStringLiteral("db"), QStringLiteral("api"), QStringLiteral("search") }) {
+            for (const QString &svc :
+                { QStringLiteral("web"), QStringLiteral("db"), QStringLiteral("api"), QStringLiteral("search") }) {
                 ServiceBudget b;
                 b.service = svc;
                 b.maxOffline = MaxOffline::count(2);
@@ -243,7 +256,8 @@ int main(int argc, char **argv)
                     const TimelineModel *m = jobs.model(id);
                     for (int i = 0; m && i < m->laneCount(); ++i) {
                         const TimelineLane &l = m->lane(i);
-                        if (l.service == svc && (l.state == NodeRunState::InMaintenance || l.state == NodeRunState::Verifying)) {
+                        if (l.service == svc
+                            && (l.state == NodeRunState::InMaintenance || l.state == NodeRunState::Verifying)) {
                             b.holders << l.node;
                             b.offline << OfflinePeer { l.node, QStringLiteral("maintenance: baton job %1").arg(id) };
                         }
@@ -255,10 +269,12 @@ int main(int argc, char **argv)
             }
             wall.setServiceBudgets(budgets);
             if (stale)
-                wall.setConnection(WallDisplay::Connection::Connecting, now - 42'000, QStringLiteral("connection refused"));
+                wall.setConnection(
+                    WallDisplay::Connection::Connecting, now - 42'000, QStringLiteral("connection refused"));
             QImage img(wall.size(), QImage::Format_ARGB32_Premultiplied);
             wall.render(&img);
-            const QString path = QDir(out).filePath(stale ? QStringLiteral("wall-stale.png") : QStringLiteral("wall.png"));
+            const QString path
+                = QDir(out).filePath(stale ? QStringLiteral("wall-stale.png") : QStringLiteral("wall.png"));
             ok = img.save(path) && ok;
             std::printf("wrote %s\n", qPrintable(path));
         }

@@ -2,10 +2,9 @@
 // nothing changing. Two cases: finished jobs (nothing on screen moves with time) and running jobs that receive
 // no events (the now line and open spans still advance, one device pixel at a time).
 //   QT_QPA_PLATFORM=offscreen wall_idle [--jobs 20] [--seconds 30] [--size 3840x2160]
-#include "wallbench.h"
-
 #include "core/base/timestamps.h"
 #include "models/timelinejobs.h"
+#include "wallbench.h"
 #include "widgets/walldisplay.h"
 
 #include <cstdio>
@@ -77,9 +76,12 @@ int main(int argc, char **argv)
     parser.setApplicationDescription(QStringLiteral("Idle cost of the wall display (prints figures)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({ QStringLiteral("jobs"), QStringLiteral("Jobs shown."), QStringLiteral("n"), QStringLiteral("20") });
-    parser.addOption({ QStringLiteral("seconds"), QStringLiteral("Seconds per case."), QStringLiteral("n"), QStringLiteral("30") });
-    parser.addOption({ QStringLiteral("size"), QStringLiteral("Wall size WxH."), QStringLiteral("WxH"), QStringLiteral("3840x2160") });
+    parser.addOption(
+        { QStringLiteral("jobs"), QStringLiteral("Jobs shown."), QStringLiteral("n"), QStringLiteral("20") });
+    parser.addOption(
+        { QStringLiteral("seconds"), QStringLiteral("Seconds per case."), QStringLiteral("n"), QStringLiteral("30") });
+    parser.addOption({ QStringLiteral("size"), QStringLiteral("Wall size WxH."), QStringLiteral("WxH"),
+        QStringLiteral("3840x2160") });
     parser.process(app);
     bool ok1 = false;
     bool ok2 = false;

@@ -12,14 +12,13 @@
 //                    (--token-file FILE holds the bearer token); no synthetic events
 //   QT_QPA_PLATFORM=offscreen wall_soak [--minutes 30] [--seconds N] [--rate 500] [--sample 10] [--warmup S]
 //                                      [--csv FILE]
-#include "wallbench.h"
-
 #include "core/base/timestamps.h"
 #include "core/jobs/eventstream.h"
 #include "core/jobs/jobserviceclient.h"
 #include "models/timelinejobs.h"
 #include "support/fakejobservice.h"
 #include "support/timelinefixtures.h"
+#include "wallbench.h"
 #include "widgets/walldisplay.h"
 
 #include <cstdio>
@@ -43,8 +42,7 @@ class Stream
 public:
     explicit Stream(int concurrent)
         : m_concurrent(concurrent)
-    {
-    }
+    { }
 
     JobEvent next(qint64 now)
     {
@@ -83,7 +81,8 @@ private:
                 log.type = JobEvent::Type::NodeLog;
                 log.jobId = e.jobId;
                 log.node = e.node;
-                log.text = QStringLiteral("TASK [%1] ok: [%2]\n").arg(e.task.isEmpty() ? QStringLiteral("gate") : e.task, e.node);
+                log.text = QStringLiteral("TASK [%1] ok: [%2]\n")
+                               .arg(e.task.isEmpty() ? QStringLiteral("gate") : e.task, e.node);
                 q.push_back(log);
             }
         }
@@ -105,19 +104,30 @@ int main(int argc, char **argv)
     QApplication::setApplicationName(QStringLiteral("wall_soak"));
     QApplication::setApplicationVersion(QStringLiteral(BATON_VERSION_STRING));
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Soak the wall display with a synthetic event stream (prints figures)."));
+    parser.setApplicationDescription(
+        QStringLiteral("Soak the wall display with a synthetic event stream (prints figures)."));
     parser.addHelpOption();
     parser.addVersionOption();
-    parser.addOption({ QStringLiteral("minutes"), QStringLiteral("Duration in minutes."), QStringLiteral("n"), QStringLiteral("30") });
-    parser.addOption({ QStringLiteral("seconds"), QStringLiteral("Duration in seconds (overrides --minutes)."), QStringLiteral("n") });
-    parser.addOption({ QStringLiteral("rate"), QStringLiteral("Events per second."), QStringLiteral("n"), QStringLiteral("500") });
-    parser.addOption({ QStringLiteral("sample"), QStringLiteral("Seconds between samples."), QStringLiteral("n"), QStringLiteral("10") });
-    parser.addOption({ QStringLiteral("concurrent"), QStringLiteral("Jobs running at once."), QStringLiteral("n"), QStringLiteral("12") });
-    parser.addOption({ QStringLiteral("csv"), QStringLiteral("Also write the samples to this CSV file."), QStringLiteral("file") });
-    parser.addOption({ QStringLiteral("warmup"), QStringLiteral("Seconds left out of the growth estimate (default: half the run)."), QStringLiteral("s") });
-    parser.addOption({ QStringLiteral("source"), QStringLiteral("sse or direct."), QStringLiteral("kind"), QStringLiteral("sse") });
-    parser.addOption({ QStringLiteral("url"), QStringLiteral("A live job service to read events from instead."), QStringLiteral("url") });
-    parser.addOption({ QStringLiteral("token-file"), QStringLiteral("File holding the bearer token for --url."), QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("minutes"), QStringLiteral("Duration in minutes."), QStringLiteral("n"),
+        QStringLiteral("30") });
+    parser.addOption({ QStringLiteral("seconds"), QStringLiteral("Duration in seconds (overrides --minutes)."),
+        QStringLiteral("n") });
+    parser.addOption(
+        { QStringLiteral("rate"), QStringLiteral("Events per second."), QStringLiteral("n"), QStringLiteral("500") });
+    parser.addOption({ QStringLiteral("sample"), QStringLiteral("Seconds between samples."), QStringLiteral("n"),
+        QStringLiteral("10") });
+    parser.addOption({ QStringLiteral("concurrent"), QStringLiteral("Jobs running at once."), QStringLiteral("n"),
+        QStringLiteral("12") });
+    parser.addOption(
+        { QStringLiteral("csv"), QStringLiteral("Also write the samples to this CSV file."), QStringLiteral("file") });
+    parser.addOption({ QStringLiteral("warmup"),
+        QStringLiteral("Seconds left out of the growth estimate (default: half the run)."), QStringLiteral("s") });
+    parser.addOption(
+        { QStringLiteral("source"), QStringLiteral("sse or direct."), QStringLiteral("kind"), QStringLiteral("sse") });
+    parser.addOption({ QStringLiteral("url"), QStringLiteral("A live job service to read events from instead."),
+        QStringLiteral("url") });
+    parser.addOption({ QStringLiteral("token-file"), QStringLiteral("File holding the bearer token for --url."),
+        QStringLiteral("file") });
     parser.process(app);
     auto intOption = [&](const char *name, int lo, int hi, int *out) {
         bool ok = false;
@@ -141,7 +151,8 @@ int main(int argc, char **argv)
     int warmup = seconds / 2;
     if (parser.isSet(QStringLiteral("warmup")) && !intOption("warmup", 0, seconds - 1, &warmup))
         return 2;
-    const QString source = parser.isSet(QStringLiteral("url")) ? QStringLiteral("url") : parser.value(QStringLiteral("source"));
+    const QString source
+        = parser.isSet(QStringLiteral("url")) ? QStringLiteral("url") : parser.value(QStringLiteral("source"));
     if (source != QStringLiteral("sse") && source != QStringLiteral("direct") && source != QStringLiteral("url")) {
         std::fprintf(stderr, "wall_soak: --source must be sse or direct\n");
         return 2;
@@ -150,7 +161,8 @@ int main(int argc, char **argv)
     if (parser.isSet(QStringLiteral("token-file"))) {
         QFile f(parser.value(QStringLiteral("token-file")));
         if (!f.open(QIODevice::ReadOnly)) {
-            std::fprintf(stderr, "wall_soak: cannot read %s: %s\n", qPrintable(f.fileName()), qPrintable(f.errorString()));
+            std::fprintf(
+                stderr, "wall_soak: cannot read %s: %s\n", qPrintable(f.fileName()), qPrintable(f.errorString()));
             return 1;
         }
         token = f.readAll().trimmed();
@@ -160,7 +172,8 @@ int main(int argc, char **argv)
     if (parser.isSet(QStringLiteral("csv"))) {
         csv.setFileName(parser.value(QStringLiteral("csv")));
         if (!csv.open(QIODevice::WriteOnly | QIODevice::Truncate | QIODevice::Text)) {
-            std::fprintf(stderr, "wall_soak: cannot write %s: %s\n", qPrintable(csv.fileName()), qPrintable(csv.errorString()));
+            std::fprintf(
+                stderr, "wall_soak: cannot write %s: %s\n", qPrintable(csv.fileName()), qPrintable(csv.errorString()));
             return 1;
         }
         csvOut.setDevice(&csv);
@@ -213,8 +226,8 @@ int main(int argc, char **argv)
         });
         QObject::connect(&events, &EventStream::stateChanged, &wall, [&](EventStream::State st) {
             wall.setConnection(st == EventStream::State::Live ? WallDisplay::Connection::Connected
-                    : st == EventStream::State::Connecting  ? WallDisplay::Connection::Connecting
-                                                            : WallDisplay::Connection::Disconnected,
+                    : st == EventStream::State::Connecting    ? WallDisplay::Connection::Connecting
+                                                              : WallDisplay::Connection::Disconnected,
                 lastEventAt);
         });
         auto fetch = [&](qint64 id) {
@@ -273,9 +286,12 @@ int main(int argc, char **argv)
     WallBench::Usage last = WallBench::usage();
     double lastT = 0;
     qint64 lastDelivered = 0;
-    std::printf("wall soak: %d events/s for %d s, %d jobs at a time, sampled every %d s\n", rate, seconds, concurrent, sample);
-    std::printf("source: %s\n", qPrintable(source == QStringLiteral("url") ? parser.value(QStringLiteral("url")) : source));
-    std::printf("%8s %10s %7s %10s %6s %6s %9s\n", "t (s)", "RSS (MB)", "CPU %", "events/s", "shown", "held", "repaints");
+    std::printf(
+        "wall soak: %d events/s for %d s, %d jobs at a time, sampled every %d s\n", rate, seconds, concurrent, sample);
+    std::printf(
+        "source: %s\n", qPrintable(source == QStringLiteral("url") ? parser.value(QStringLiteral("url")) : source));
+    std::printf(
+        "%8s %10s %7s %10s %6s %6s %9s\n", "t (s)", "RSS (MB)", "CPU %", "events/s", "shown", "held", "repaints");
     QTimer sampler;
     QObject::connect(&sampler, &QTimer::timeout, [&] {
         const double t = double(clock.elapsed()) / 1000.0;
@@ -319,13 +335,15 @@ int main(int argc, char **argv)
     }
     if (n >= 2 && (n * sxx - sx * sx) > 0) {
         const double slope = (n * sxy - sx * sy) / (n * sxx - sx * sx);
-        std::printf("summary: %lld events published, %llu received (%llu duplicates, %llu missing, %llu decode errors), "
-                    "%lld jobs started; after %d s warm-up: RSS %.1f → %.1f MB, growth %.1f MB/hour (least squares over "
-                    "%d samples), mean CPU %.1f %%\n",
-            qlonglong(delivered), source == QStringLiteral("direct") ? qulonglong(delivered) : qulonglong(events.stats().events),
-            qulonglong(events.stats().duplicates), qulonglong(events.stats().missing), qulonglong(events.stats().decodeErrors),
-            qlonglong(stream.jobsStarted()), warmup, double(samples[from].rssKb) / 1024.0, double(samples.back().rssKb) / 1024.0,
-            slope, int(n), cpuSum / n);
+        std::printf(
+            "summary: %lld events published, %llu received (%llu duplicates, %llu missing, %llu decode errors), "
+            "%lld jobs started; after %d s warm-up: RSS %.1f → %.1f MB, growth %.1f MB/hour (least squares over "
+            "%d samples), mean CPU %.1f %%\n",
+            qlonglong(delivered),
+            source == QStringLiteral("direct") ? qulonglong(delivered) : qulonglong(events.stats().events),
+            qulonglong(events.stats().duplicates), qulonglong(events.stats().missing),
+            qulonglong(events.stats().decodeErrors), qlonglong(stream.jobsStarted()), warmup,
+            double(samples[from].rssKb) / 1024.0, double(samples.back().rssKb) / 1024.0, slope, int(n), cpuSum / n);
     } else {
         std::printf("summary: %lld events delivered; too few samples for a growth estimate\n", qlonglong(delivered));
     }

@@ -71,7 +71,8 @@ QList<ServiceBudget> budgetsFor(const TimelineJobs &jobs)
         }
     }
     QList<ServiceBudget> out = by.values();
-    std::sort(out.begin(), out.end(), [](const ServiceBudget &a, const ServiceBudget &b) { return a.service < b.service; });
+    std::sort(
+        out.begin(), out.end(), [](const ServiceBudget &a, const ServiceBudget &b) { return a.service < b.service; });
     return out;
 }
 

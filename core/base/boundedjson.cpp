@@ -46,13 +46,12 @@ Result<nlohmann::json> parseJsonBounded(std::string_view bytes, const JsonLimits
 {
     if (bytes.size() > limits.maxBytes) {
         return fail(Error::Kind::TooLarge,
-                    QStringLiteral("JSON document of %1 bytes exceeds the limit of %2 bytes")
-                        .arg(qulonglong(bytes.size()))
-                        .arg(qulonglong(limits.maxBytes)));
+            QStringLiteral("JSON document of %1 bytes exceeds the limit of %2 bytes")
+                .arg(qulonglong(bytes.size()))
+                .arg(qulonglong(limits.maxBytes)));
     }
     if (jsonNestingDepth(bytes, limits.maxDepth) > limits.maxDepth) {
-        return fail(Error::Kind::Decode,
-                    QStringLiteral("JSON nesting deeper than %1 levels").arg(limits.maxDepth));
+        return fail(Error::Kind::Decode, QStringLiteral("JSON nesting deeper than %1 levels").arg(limits.maxDepth));
     }
     // nlohmann reports the failing byte position only through its exception, so convert it to a value here.
     try {

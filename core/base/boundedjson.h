@@ -4,7 +4,6 @@
 #include "core/base/result.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string_view>
 
 #include <QByteArray>

@@ -9,7 +9,8 @@ namespace Baton {
 // so callers decide what to show instead of catching exceptions.
 struct Error
 {
-    enum class Kind {
+    enum class Kind
+    {
         Network, // connection refused, reset, DNS, TLS handshake
         Timeout, // no answer within the allowed time
         Http, // the server answered with a status we do not accept; httpStatus and message say which

@@ -6,8 +6,9 @@ namespace {
 
 Error wrongType(const char *key, const char *expected, const nlohmann::json &got)
 {
-    return Error::make(Error::Kind::Decode, QStringLiteral("field \"%1\" must be %2, got %3")
-                                                .arg(QString::fromUtf8(key), QString::fromUtf8(expected), typeName(got)));
+    return Error::make(Error::Kind::Decode,
+        QStringLiteral("field \"%1\" must be %2, got %3")
+            .arg(QString::fromUtf8(key), QString::fromUtf8(expected), typeName(got)));
 }
 
 Error missing(const char *key)

@@ -2,9 +2,8 @@
 
 #include "core/base/result.h"
 
-#include <nlohmann/json.hpp>
-
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include <QString>

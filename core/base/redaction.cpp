@@ -11,8 +11,8 @@ const QString kRedacted = QStringLiteral("<redacted>");
 
 bool isSecretHeader(QByteArrayView name)
 {
-    static const QByteArrayView secret[] = { "authorization", "x-consul-token", "proxy-authorization", "cookie",
-                                             "set-cookie" };
+    static const QByteArrayView secret[]
+        = { "authorization", "x-consul-token", "proxy-authorization", "cookie", "set-cookie" };
     const QByteArray lower = name.toByteArray().toLower();
     for (const QByteArrayView s : secret) {
         if (lower == s)

@@ -11,7 +11,8 @@ using namespace JsonFields;
 
 json toJson(const JobEvent &e)
 {
-    json j = { { "seq", e.seq }, { "at", JobCodec::timeToJson(e.atMs) }, { "type", toStd(JobEvent::typeToWire(e.type)) } };
+    json j
+        = { { "seq", e.seq }, { "at", JobCodec::timeToJson(e.atMs) }, { "type", toStd(JobEvent::typeToWire(e.type)) } };
     if (e.jobId > 0)
         j["job"] = e.jobId;
     switch (e.type) {

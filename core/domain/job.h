@@ -12,7 +12,11 @@ namespace Baton {
 
 struct CancelRequest
 {
-    enum class Mode { Graceful, Force };
+    enum class Mode
+    {
+        Graceful,
+        Force
+    };
     Mode mode = Mode::Graceful;
     QString by;
     qint64 atMs = 0;

@@ -8,7 +8,6 @@ namespace Baton::JobCodec {
 using nlohmann::json;
 using namespace JsonFields;
 
-
 namespace {
 
 Error withContext(const Error &e, const char *where)
@@ -37,9 +36,9 @@ Result<qint64> timeFromJson(const json &object, const char *key)
         return fail(withContext(ms.error(), key));
     // Baton's times start at the epoch and 0 means "not yet"; an earlier time could not be written back.
     if (*ms < 0)
-        return fail(withContext(Error::make(Error::Kind::Decode,
-                                            QStringLiteral("timestamp before 1970: \"%1\"").arg(text->left(64))),
-                                key));
+        return fail(withContext(
+            Error::make(Error::Kind::Decode, QStringLiteral("timestamp before 1970: \"%1\"").arg(text->left(64))),
+            key));
     return *ms;
 }
 
@@ -52,7 +51,7 @@ json toJson(const WaitInfo &wait)
     for (const QString &h : wait.holders)
         holders.push_back(toStd(h));
     return { { "holders", holders }, { "offline", offline }, { "limit", wait.limit },
-             { "max_offline", toStd(wait.maxOffline) } };
+        { "max_offline", toStd(wait.maxOffline) } };
 }
 
 Result<WaitInfo> waitInfoFromJson(const json &j)
@@ -196,7 +195,8 @@ json toJson(const JobSpec &spec)
         nodes.push_back(toStd(n));
     return {
         { "playbook", toStd(spec.playbook) },
-        { "target", { { "service", toStd(spec.target.service) }, { "tag", toStd(spec.target.tag) }, { "nodes", nodes } } },
+        { "target",
+            { { "service", toStd(spec.target.service) }, { "tag", toStd(spec.target.tag) }, { "nodes", nodes } } },
         { "extra_vars", spec.extraVars },
         { "check_mode", spec.checkMode },
         { "timeout_s", spec.timeoutS },
@@ -258,8 +258,7 @@ json toJson(const Job &job, NodeDetail detail)
     j["finished_at"] = timeToJson(job.finishedAtMs);
     if (job.cancel) {
         j["cancel"] = { { "mode", job.cancel->mode == CancelRequest::Mode::Force ? "force" : "graceful" },
-                        { "by", toStd(job.cancel->by) },
-                        { "at", timeToJson(job.cancel->atMs) } };
+            { "by", toStd(job.cancel->by) }, { "at", timeToJson(job.cancel->atMs) } };
     } else {
         j["cancel"] = nullptr;
     }

@@ -23,7 +23,11 @@ Result<NodeRun> nodeRunFromJson(const nlohmann::json &j);
 nlohmann::json toJson(const JobSpec &spec);
 Result<JobSpec> jobSpecFromJson(const nlohmann::json &j);
 
-enum class NodeDetail { WithNodes, CountsOnly };
+enum class NodeDetail
+{
+    WithNodes,
+    CountsOnly
+};
 nlohmann::json toJson(const Job &job, NodeDetail detail = NodeDetail::WithNodes);
 Result<Job> jobFromJson(const nlohmann::json &j);
 

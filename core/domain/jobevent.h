@@ -12,7 +12,8 @@ namespace Baton {
 // resumes from with Last-Event-ID. Which fields are meaningful depends on `type`.
 struct JobEvent
 {
-    enum class Type {
+    enum class Type
+    {
         JobCreated, // job: the whole job as launched (with its nodes)
         JobState, // jobState, counts, haltReason
         NodeState, // node, nodeState, reason, wait (for waiting_for_slot), task

@@ -10,7 +10,8 @@
 namespace Baton {
 
 // A job's state is graded from its nodes, never one red for one bad node out of many.
-enum class JobState {
+enum class JobState
+{
     Queued, // accepted, no node has started
     Running,
     Cancelling, // a cancel was requested; in-flight nodes are finishing or being killed

@@ -19,8 +19,8 @@ Result<MaxOffline> MaxOffline::parse(QStringView text)
     const QStringView t = text.trimmed();
     const auto invalid = [&] {
         return fail(Error::Kind::InvalidInput,
-                    QStringLiteral("max_offline \"%1\" is not a count (\"2\"), a percentage (\"25%\") or 0 (freeze)")
-                        .arg(text.left(40).toString()));
+            QStringLiteral("max_offline \"%1\" is not a count (\"2\"), a percentage (\"25%\") or 0 (freeze)")
+                .arg(text.left(40).toString()));
     };
     if (t.isEmpty())
         return invalid();
@@ -35,8 +35,8 @@ Result<MaxOffline> MaxOffline::parse(QStringView text)
     const int n = digits.toInt();
     if (isPercent) {
         if (n > 100)
-            return fail(Error::Kind::InvalidInput,
-                        QStringLiteral("max_offline \"%1\" is above 100%").arg(t.toString()));
+            return fail(
+                Error::Kind::InvalidInput, QStringLiteral("max_offline \"%1\" is above 100%").arg(t.toString()));
         return percent(n);
     }
     if (n > kMaxCount)
@@ -81,7 +81,10 @@ QString MaxOffline::describe(int registeredInstances) const
     if (isFrozen())
         return QStringLiteral("%1 (frozen)").arg(toString());
     if (m_kind == Kind::Percent)
-        return QStringLiteral("%1 (= %2 of %3)").arg(toString()).arg(limitFor(registeredInstances)).arg(registeredInstances);
+        return QStringLiteral("%1 (= %2 of %3)")
+            .arg(toString())
+            .arg(limitFor(registeredInstances))
+            .arg(registeredInstances);
     return toString();
 }
 

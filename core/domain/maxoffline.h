@@ -17,7 +17,11 @@ struct MaxOfflineReading;
 class MaxOffline
 {
 public:
-    enum class Kind { Count, Percent };
+    enum class Kind
+    {
+        Count,
+        Percent
+    };
 
     static constexpr int kDefaultCount = 1;
     static constexpr int kMaxCount = 100000;
@@ -52,8 +56,7 @@ private:
     MaxOffline(Kind kind, int value)
         : m_kind(kind)
         , m_value(value)
-    {
-    }
+    { }
 
     Kind m_kind = Kind::Count;
     int m_value = kDefaultCount;

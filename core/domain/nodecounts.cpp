@@ -24,8 +24,7 @@ int NodeCounts::waiting() const
 
 int NodeCounts::active() const
 {
-    return (*this)[NodeRunState::Starting] + (*this)[NodeRunState::InMaintenance]
-        + (*this)[NodeRunState::Verifying];
+    return (*this)[NodeRunState::Starting] + (*this)[NodeRunState::InMaintenance] + (*this)[NodeRunState::Verifying];
 }
 
 int NodeCounts::terminal() const

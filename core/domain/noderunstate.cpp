@@ -58,8 +58,7 @@ bool isWaiting(NodeRunState state)
 
 bool isActive(NodeRunState state)
 {
-    return state == NodeRunState::Starting || state == NodeRunState::InMaintenance
-        || state == NodeRunState::Verifying;
+    return state == NodeRunState::Starting || state == NodeRunState::InMaintenance || state == NodeRunState::Verifying;
 }
 
 bool isFailure(NodeRunState state)

@@ -9,7 +9,8 @@ namespace Baton {
 
 // The life of one node inside one job, shared by the service, the event stream and the console.
 // Order matters: it is the order a healthy run passes through, and the console sorts by it.
-enum class NodeRunState {
+enum class NodeRunState
+{
     Queued,
     WaitingForNode, // another job holds baton/nodes/<node>/job
     Starting,

@@ -8,8 +8,7 @@ Backoff::Backoff(int baseMs, int maxMs, quint32 seed)
     : m_baseMs(std::max(1, baseMs))
     , m_maxMs(std::max(m_baseMs, maxMs))
     , m_rng(seed)
-{
-}
+{ }
 
 void Backoff::setBase(int baseMs)
 {

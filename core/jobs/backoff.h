@@ -1,8 +1,8 @@
 #pragma once
 
-#include <QtGlobal>
-
 #include <random>
+
+#include <QtGlobal>
 
 namespace Baton {
 

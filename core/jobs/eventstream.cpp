@@ -2,8 +2,8 @@
 
 #include "core/base/redaction.h"
 #include "core/domain/eventcodec.h"
-#include "core/jobs/jobslogging.h"
 #include "core/jobs/jobsapi.h"
+#include "core/jobs/jobslogging.h"
 #include "core/net/tlsconfig.h"
 
 #include <QNetworkAccessManager>
@@ -55,8 +55,9 @@ Result<void> EventStream::configure(const Options &options)
 {
     const QString scheme = options.baseUrl.scheme();
     if (!options.baseUrl.isValid() || (scheme != u"http" && scheme != u"https") || options.baseUrl.host().isEmpty())
-        return fail(Error::Kind::InvalidInput, QStringLiteral("event stream URL \"%1\" is not an http(s) URL")
-                                                   .arg(Redaction::redactUrl(options.baseUrl.toString())));
+        return fail(Error::Kind::InvalidInput,
+            QStringLiteral("event stream URL \"%1\" is not an http(s) URL")
+                .arg(Redaction::redactUrl(options.baseUrl.toString())));
     BATON_TRY(ssl, TlsConfig::withCaFile(options.caFile));
     stop();
     m_options = options;
@@ -169,8 +170,7 @@ void EventStream::connectNow()
     if (url.scheme() == u"https")
         request.setSslConfiguration(m_ssl);
 
-    qCDebug(lcEvents).noquote() << "connecting to" << Redaction::redactUrl(url.toString()) << "after seq"
-                                << m_lastSeq;
+    qCDebug(lcEvents).noquote() << "connecting to" << Redaction::redactUrl(url.toString()) << "after seq" << m_lastSeq;
     setState(State::Connecting);
     m_attemptClock.start();
     m_reply = m_nam->get(request);
@@ -210,10 +210,10 @@ void EventStream::onMetaData()
     if (status == 204) {
         // The standard's way for a server to say "do not reconnect".
         const Error e = Error::make(Error::Kind::Http,
-                                    QStringLiteral("The job service at %1 closed the event stream for good (HTTP "
-                                                   "204); live updates are off until you reconnect.")
-                                        .arg(hostOf(m_options.baseUrl)),
-                                    204);
+            QStringLiteral("The job service at %1 closed the event stream for good (HTTP "
+                           "204); live updates are off until you reconnect.")
+                .arg(hostOf(m_options.baseUrl)),
+            204);
         m_lastError = e;
         ++m_generation;
         m_watchdog->stop();
@@ -226,9 +226,9 @@ void EventStream::onMetaData()
     // is refused now so a hostile server cannot stream an unbounded body into us.
     if (status == 200) {
         failAttempt(Error::make(Error::Kind::Decode,
-                                QStringLiteral("The job service at %1 answered the event stream with \"%2\" instead "
-                                               "of text/event-stream.")
-                                    .arg(hostOf(m_options.baseUrl), QString::fromUtf8(type.left(60)))));
+            QStringLiteral("The job service at %1 answered the event stream with \"%2\" instead "
+                           "of text/event-stream.")
+                .arg(hostOf(m_options.baseUrl), QString::fromUtf8(type.left(60)))));
     }
 }
 
@@ -292,7 +292,8 @@ void EventStream::handle(const SseEvent &sse, QList<JobEvent> &batch)
         if (ok && id > m_lastSeq) {
             m_lastSeq = id;
             ++m_stats.resyncs;
-            Q_EMIT resyncRequired(id, QStringLiteral("event %1 could not be read: %2").arg(id).arg(decoded.error().message));
+            Q_EMIT resyncRequired(
+                id, QStringLiteral("event %1 could not be read: %2").arg(id).arg(decoded.error().message));
         }
         return;
     }
@@ -350,35 +351,39 @@ void EventStream::onFinished()
     const QString host = hostOf(m_options.baseUrl);
     Error e;
     if (m_abortReason == u"silent") {
-        e = Error::make(Error::Kind::Timeout, QStringLiteral("No event or heartbeat from %1 for %2 s; reconnecting.")
-                                                  .arg(host)
-                                                  .arg(m_options.livenessTimeoutMs / 1000.0, 0, 'f', 1));
+        e = Error::make(Error::Kind::Timeout,
+            QStringLiteral("No event or heartbeat from %1 for %2 s; reconnecting.")
+                .arg(host)
+                .arg(m_options.livenessTimeoutMs / 1000.0, 0, 'f', 1));
     } else if (m_headersOk && reply->error() == QNetworkReply::NoError) {
-        e = Error::make(Error::Kind::Network, QStringLiteral("The job service at %1 ended the event stream.").arg(host));
+        e = Error::make(
+            Error::Kind::Network, QStringLiteral("The job service at %1 ended the event stream.").arg(host));
     } else if (status == 401) {
         const QString server = JobsApi::errorMessage(reply->read(16 * 1024));
         e = Error::make(Error::Kind::Unauthorized,
-                        QStringLiteral("The job service at %1 rejected the token for the event stream%2.")
-                            .arg(host, server.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(server)),
-                        401);
+            QStringLiteral("The job service at %1 rejected the token for the event stream%2.")
+                .arg(host, server.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(server)),
+            401);
     } else if (status == 403) {
         const QString server = JobsApi::errorMessage(reply->read(16 * 1024));
         e = Error::make(Error::Kind::Forbidden,
-                        QStringLiteral("The token may not read the event stream of %1%2.")
-                            .arg(host, server.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(server)),
-                        403);
+            QStringLiteral("The token may not read the event stream of %1%2.")
+                .arg(host, server.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(server)),
+            403);
     } else if (status > 0 && !m_headersOk) {
         const QString server = JobsApi::errorMessage(reply->read(16 * 1024));
-        e = Error::fromHttpStatus(status, QStringLiteral("event stream refused by %1: %2")
-                                              .arg(host, server.isEmpty() ? QStringLiteral("HTTP %1").arg(status)
-                                                                          : server));
+        e = Error::fromHttpStatus(status,
+            QStringLiteral("event stream refused by %1: %2")
+                .arg(host, server.isEmpty() ? QStringLiteral("HTTP %1").arg(status) : server));
     } else if (reply->error() == QNetworkReply::ConnectionRefusedError) {
-        e = Error::make(Error::Kind::Network,
-                        QStringLiteral("Connection to %1 refused (is the job service running?).").arg(host));
-    } else if (reply->error() == QNetworkReply::OperationCanceledError || reply->error() == QNetworkReply::TimeoutError) {
+        e = Error::make(
+            Error::Kind::Network, QStringLiteral("Connection to %1 refused (is the job service running?).").arg(host));
+    } else if (reply->error() == QNetworkReply::OperationCanceledError
+        || reply->error() == QNetworkReply::TimeoutError) {
         e = Error::make(Error::Kind::Timeout, QStringLiteral("The event stream from %1 timed out.").arg(host));
     } else {
-        e = Error::make(Error::Kind::Network, QStringLiteral("Event stream from %1: %2").arg(host, reply->errorString()));
+        e = Error::make(
+            Error::Kind::Network, QStringLiteral("Event stream from %1: %2").arg(host, reply->errorString()));
     }
     failAttempt(e);
 }

@@ -34,7 +34,8 @@ class EventStream : public QObject
     Q_OBJECT
 
 public:
-    enum class State {
+    enum class State
+    {
         Idle, // not started
         Connecting,
         Live, // headers accepted, events flowing

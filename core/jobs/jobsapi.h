@@ -70,10 +70,20 @@ struct LogChunk
 
 // The three cancel levels of a node run. Dropping only applies to a node that has not started; a force kill ends
 // a running ansible-playbook and either leaves the node in maintenance for inspection or releases it.
-enum class NodeCancelMode { Drop, ForceKeepMaintenance, ForceReleaseMaintenance };
+enum class NodeCancelMode
+{
+    Drop,
+    ForceKeepMaintenance,
+    ForceReleaseMaintenance
+};
 // Cancelling a whole job: gracefully (admit no new node, let runs in flight finish) or by force (kill every run in
 // flight, keeping or releasing the maintenance of the nodes it kills).
-enum class JobCancelMode { Graceful, ForceKeepMaintenance, ForceReleaseMaintenance };
+enum class JobCancelMode
+{
+    Graceful,
+    ForceKeepMaintenance,
+    ForceReleaseMaintenance
+};
 
 namespace JobsApi {
 

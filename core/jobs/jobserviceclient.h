@@ -38,8 +38,7 @@ class JobServiceClient : public QObject
     Q_OBJECT
 
 public:
-    template<typename T>
-    using Callback = std::function<void(Result<T>)>;
+    template<typename T> using Callback = std::function<void(Result<T>)>;
 
     explicit JobServiceClient(QObject *parent = nullptr);
     ~JobServiceClient() override;
@@ -83,13 +82,13 @@ private:
     using RawCallback = std::function<void(Result<Raw>)>;
 
     QNetworkReply *send(const QByteArray &verb, const QString &path, const QUrlQuery &query, const QByteArray &body,
-                        const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QString &what,
-                        QObject *context, RawCallback done);
+        const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QString &what, QObject *context,
+        RawCallback done);
     Error errorFor(QNetworkReply *reply, int status, const QByteArray &body, const QString &what) const;
     template<typename T>
     void sendJson(const QByteArray &verb, const QString &path, const QUrlQuery &query, const QByteArray &body,
-                  const QList<QPair<QByteArray, QByteArray>> &headers, const QString &what, QObject *context,
-                  Callback<T> done, std::function<Result<T>(const Raw &)> decode);
+        const QList<QPair<QByteArray, QByteArray>> &headers, const QString &what, QObject *context, Callback<T> done,
+        std::function<Result<T>(const Raw &)> decode);
 
     QNetworkAccessManager *m_nam;
     JobServiceConfig m_config;

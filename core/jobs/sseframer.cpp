@@ -31,8 +31,7 @@ const char *findEol(const char *begin, const char *end)
 
 SseFramer::SseFramer(Limits limits)
     : m_limits(limits)
-{
-}
+{ }
 
 void SseFramer::reset(bool clearLastEventId)
 {
@@ -60,9 +59,7 @@ Error SseFramer::overflow(const char *what, qsizetype limit)
     m_data.clear();
     m_type.clear();
     return Error::make(Error::Kind::TooLarge,
-                       QStringLiteral("event stream: %1 exceeds %2 bytes")
-                           .arg(QLatin1StringView(what))
-                           .arg(limit));
+        QStringLiteral("event stream: %1 exceeds %2 bytes").arg(QLatin1StringView(what)).arg(limit));
 }
 
 Result<qsizetype> SseFramer::feed(QByteArrayView chunk, QList<SseEvent> &out)

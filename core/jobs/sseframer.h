@@ -28,8 +28,8 @@ struct SseLimits
 // A WHATWG "text/event-stream" parser that never holds more than its limits. Bytes arrive in arbitrary chunks
 // (a CR in one chunk and its LF in the next, a UTF-8 BOM at the start, lines split anywhere); complete events come
 // out. Limits: one event's fields (data, type, id) at most maxEventBytes; one line (terminated or not, so the
-// unterminated buffer too) at most maxBufferBytes. Breaking a limit is an error of kind TooLarge and leaves the framer failed until reset(): the
-// caller drops the connection and reconnects from the last good event id.
+// unterminated buffer too) at most maxBufferBytes. Breaking a limit is an error of kind TooLarge and leaves the framer
+// failed until reset(): the caller drops the connection and reconnects from the last good event id.
 class SseFramer
 {
 public:

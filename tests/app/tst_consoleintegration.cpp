@@ -32,8 +32,7 @@ using Link = ConnectionStatusModel::Link;
 using LinkState = ConnectionStatusModel::State;
 
 namespace {
-template<typename T>
-T *child(QObject *o, const char *name)
+template<typename T> T *child(QObject *o, const char *name)
 {
     return o->findChild<T *>(QString::fromLatin1(name));
 }
@@ -70,7 +69,8 @@ private:
             return -1;
         }
         QTest::mouseClick(child<QPushButton>(dialog, "launchButton"), Qt::LeftButton);
-        if (!QTest::qWaitFor([&] { return session.jobs()->totalJobs() > before && !w.findChild<LaunchDialog *>(); }, 20000))
+        if (!QTest::qWaitFor(
+                [&] { return session.jobs()->totalJobs() > before && !w.findChild<LaunchDialog *>(); }, 20000))
             return -1;
         return w.jobTable()->currentJobId();
     }
@@ -113,7 +113,8 @@ private Q_SLOTS:
         w.show();
         QTRY_COMPARE_WITH_TIMEOUT(session.connections()->status(Link::EventStream).state, LinkState::Up, 15000);
         QTRY_COMPARE_WITH_TIMEOUT(session.connections()->status(Link::Consul).state, LinkState::Up, 15000);
-        QTRY_VERIFY_WITH_TIMEOUT(session.services()->service("web") && session.services()->service("web")->instances == 3, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            session.services()->service("web") && session.services()->service("web")->instances == 3, 15000);
         QTRY_VERIFY_WITH_TIMEOUT(session.playbooks().contains("rolling.yml"), 15000);
 
         // 1. Launch from the dialog and watch it finish in the list (from the event stream, not by polling).
@@ -148,8 +149,8 @@ private Q_SLOTS:
         child<QSpinBox>(editor, "countValue")->setValue(2);
         QVERIFY(editor->previewText().startsWith("Raising web to 2"));
         QTest::mouseClick(child<QPushButton>(editor, "applyButton"), Qt::LeftButton);
-        QTRY_COMPARE_WITH_TIMEOUT(sim.request("GET", "web-1", "/v1/kv/baton/services/web/max_offline?raw").body,
-                                  QByteArray("2"), 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(
+            sim.request("GET", "web-1", "/v1/kv/baton/services/web/max_offline?raw").body, QByteArray("2"), 15000);
         QTRY_COMPARE_WITH_TIMEOUT(session.services()->service("web")->budget.maxOffline, MaxOffline::count(2), 15000);
         QTRY_VERIFY(!w.findChild<MaxOfflineEditor *>());
 

@@ -14,7 +14,7 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         auto o = ConsoleOptions::parse({ "--job-service", "https://svc:8443", "--consul=127.0.0.1:8500", "--wall",
-                                         "--screenshot", dir.filePath("x.png"), "--screenshot-after", "250" });
+            "--screenshot", dir.filePath("x.png"), "--screenshot-after", "250" });
         QVERIFY2(o, qPrintable(o ? QString() : o.error().message));
         QCOMPARE(o->jobServiceUrl, QUrl("https://svc:8443"));
         QCOMPARE(o->consulUrl, QUrl("http://127.0.0.1:8500"));
@@ -31,10 +31,12 @@ private Q_SLOTS:
         QTest::newRow("missing value") << QStringList { "--consul" } << "--consul needs a value";
         QTest::newRow("bad url") << QStringList { "--job-service", "svc" } << "needs an http(s) URL";
         QTest::newRow("bad consul") << QStringList { "--consul", "ftp://x" } << "--consul:";
-        QTest::newRow("bad after") << QStringList { "--screenshot", "/tmp/x.png", "--screenshot-after", "soon" } << "milliseconds";
+        QTest::newRow("bad after") << QStringList { "--screenshot", "/tmp/x.png", "--screenshot-after", "soon" }
+                                   << "milliseconds";
         QTest::newRow("after alone") << QStringList { "--screenshot-after", "5" } << "need --screenshot";
         QTest::newRow("no folder") << QStringList { "--screenshot", "/no/such/folder/x.png" } << "does not exist";
-        QTest::newRow("view") << QStringList { "--screenshot", "/tmp/x.png", "--screenshot-view", "moon" } << "must be one of";
+        QTest::newRow("view") << QStringList { "--screenshot", "/tmp/x.png", "--screenshot-view", "moon" }
+                              << "must be one of";
         QTest::newRow("theme") << QStringList { "--theme", "pink" } << "light or dark";
     }
 

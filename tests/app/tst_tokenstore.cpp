@@ -1,12 +1,12 @@
 #include "app/tokenstore.h"
 
+#include <sys/stat.h>
+
 #include <QElapsedTimer>
 #include <QFile>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <sys/stat.h>
 
 using namespace Baton;
 
@@ -59,7 +59,9 @@ public:
 
 mode_t modeOf(const QString &path)
 {
-    struct stat st {};
+    struct stat st
+    {
+    };
     ::stat(QFile::encodeName(path).constData(), &st);
     return st.st_mode & 0777;
 }
@@ -114,7 +116,8 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(R"({"version":1,"tokens":{"a/consul":"x"}})");
         f.close();
-        QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
+        QFile::setPermissions(
+            path, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ReadGroup | QFileDevice::ReadOther);
         FileSecretBackend file(path);
         std::optional<Result<std::optional<QByteArray>>> r;
         file.read("a/consul", [&r](Result<std::optional<QByteArray>> v) { r = v; });
@@ -154,8 +157,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath("tokens.json");
         auto *broken = new BrokenKeychain;
-        TokenStore store(std::unique_ptr<SecretBackend>(broken), std::make_unique<FileSecretBackend>(path),
-                         TokenStore::Mode::Auto);
+        TokenStore store(
+            std::unique_ptr<SecretBackend>(broken), std::make_unique<FileSecretBackend>(path), TokenStore::Mode::Auto);
         QSignalSpy fellBack(&store, &TokenStore::fellBack);
         QVERIFY(writeSync(store, "lab", TokenStore::Kind::JobService, "tok-1"));
         QCOMPARE(fellBack.size(), 1);
@@ -175,8 +178,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         auto *keychain = new MemoryKeychain;
-        TokenStore store(std::unique_ptr<SecretBackend>(keychain), std::make_unique<FileSecretBackend>(dir.filePath("t.json")),
-                         TokenStore::Mode::FileOnly);
+        TokenStore store(std::unique_ptr<SecretBackend>(keychain),
+            std::make_unique<FileSecretBackend>(dir.filePath("t.json")), TokenStore::Mode::FileOnly);
         QVERIFY(writeSync(store, "p", TokenStore::Kind::Consul, "c"));
         QVERIFY(keychain->entries.isEmpty());
         QCOMPARE(*readSync(store, "p", TokenStore::Kind::Consul), QByteArray("c"));
@@ -185,8 +188,8 @@ private Q_SLOTS:
     void keychainOnlyModeReportsTheError()
     {
         QTemporaryDir dir;
-        TokenStore store(std::make_unique<BrokenKeychain>(), std::make_unique<FileSecretBackend>(dir.filePath("t.json")),
-                         TokenStore::Mode::KeychainOnly);
+        TokenStore store(std::make_unique<BrokenKeychain>(),
+            std::make_unique<FileSecretBackend>(dir.filePath("t.json")), TokenStore::Mode::KeychainOnly);
         auto r = writeSync(store, "p", TokenStore::Kind::Consul, "c");
         QVERIFY(!r);
         QVERIFY(r.error().message.contains("org.freedesktop.secrets"));
@@ -203,7 +206,7 @@ private Q_SLOTS:
         }
         auto *keychain = new MemoryKeychain;
         TokenStore store(std::unique_ptr<SecretBackend>(keychain), std::make_unique<FileSecretBackend>(path),
-                         TokenStore::Mode::Auto);
+            TokenStore::Mode::Auto);
         // Not in the keychain yet: the earlier file copy is found.
         QCOMPARE(*readSync(store, "p", TokenStore::Kind::JobService), QByteArray("old"));
         QVERIFY(writeSync(store, "p", TokenStore::Kind::JobService, "new"));
@@ -222,7 +225,8 @@ private Q_SLOTS:
         std::optional<Result<std::optional<QByteArray>>> r;
         QElapsedTimer t;
         t.start();
-        keychain.read(QStringLiteral("no-such-profile/job-service"), [&r](Result<std::optional<QByteArray>> v) { r = v; });
+        keychain.read(
+            QStringLiteral("no-such-profile/job-service"), [&r](Result<std::optional<QByteArray>> v) { r = v; });
         QTRY_VERIFY_WITH_TIMEOUT(r.has_value(), 60000);
         if (*r)
             QVERIFY(!r->value().has_value());

@@ -81,10 +81,15 @@ private Q_SLOTS:
         QCOMPARE(jobs->model(before)->laneCount(), 3);
         // Live events move its lanes.
         m_service->setNodeState(before, "web-2", NodeRunState::InMaintenance, {}, "restart");
-        QTRY_COMPARE(jobs->model(before)->lane(jobs->model(before)->laneOf("web-2")).state, NodeRunState::InMaintenance);
+        QTRY_COMPARE(
+            jobs->model(before)->lane(jobs->model(before)->laneOf("web-2")).state, NodeRunState::InMaintenance);
         // A job launched now arrives with its job.created event.
         const qint64 launched = m_service->createJob(spec("db"));
-        QTRY_VERIFY2(wall->visibleJobs().contains(launched), qPrintable(QString("held %1, shown %2, pages %3").arg(jobs->count()).arg(wall->visibleJobs().size()).arg(wall->pageCount())));
+        QTRY_VERIFY2(wall->visibleJobs().contains(launched),
+            qPrintable(QString("held %1, shown %2, pages %3")
+                           .arg(jobs->count())
+                           .arg(wall->visibleJobs().size())
+                           .arg(wall->pageCount())));
         // A job the stream mentions but never announced is fetched.
         Job quiet;
         quiet.spec = spec("web");

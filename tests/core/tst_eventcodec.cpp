@@ -96,16 +96,18 @@ private Q_SLOTS:
         QTest::newRow("seq string") << QByteArray("{\"seq\":\"1\",\"type\":\"heartbeat\"}");
         QTest::newRow("node event without node") << QByteArray("{\"seq\":1,\"type\":\"node.task\",\"job\":1}");
         QTest::newRow("node event without job") << QByteArray("{\"seq\":1,\"type\":\"node.task\",\"node\":\"a\"}");
-        QTest::newRow("bad state") << QByteArray("{\"seq\":1,\"type\":\"node.state\",\"job\":1,\"node\":\"a\",\"state\":\"x\"}");
-        QTest::newRow("log without text") << QByteArray("{\"seq\":1,\"type\":\"node.log\",\"job\":1,\"node\":\"a\",\"offset\":0}");
-        QTest::newRow("negative offset")
-            << QByteArray("{\"seq\":1,\"type\":\"node.log\",\"job\":1,\"node\":\"a\",\"offset\":-5,\"text\":\"\"}");
+        QTest::newRow("bad state") << QByteArray(
+            "{\"seq\":1,\"type\":\"node.state\",\"job\":1,\"node\":\"a\",\"state\":\"x\"}");
+        QTest::newRow("log without text")
+            << QByteArray("{\"seq\":1,\"type\":\"node.log\",\"job\":1,\"node\":\"a\",\"offset\":0}");
+        QTest::newRow("negative offset") << QByteArray(
+            "{\"seq\":1,\"type\":\"node.log\",\"job\":1,\"node\":\"a\",\"offset\":-5,\"text\":\"\"}");
         // Found by tests/fuzz/fuzz_domain_codecs: a time before 1970 decoded but could not be encoded back.
-        QTest::newRow("time before 1970")
-            << QByteArray("{\"seq\":6,\"at\":\"1013-11-24T23:32:02.000Z\",\"type\":\"node.task\",\"job\":4,\"node\":\"a\",\"task\":\"t\"}");
+        QTest::newRow("time before 1970") << QByteArray("{\"seq\":6,\"at\":\"1013-11-24T23:32:02.000Z\",\"type\":"
+                                                        "\"node.task\",\"job\":4,\"node\":\"a\",\"task\":\"t\"}");
         QTest::newRow("deep") << QByteArray(10000, '[');
-        QTest::newRow("huge") << (QByteArray("{\"seq\":1,\"type\":\"heartbeat\",\"pad\":\"") + QByteArray(2 * 1024 * 1024, 'x')
-                                  + QByteArray("\"}"));
+        QTest::newRow("huge") << (QByteArray("{\"seq\":1,\"type\":\"heartbeat\",\"pad\":\"")
+            + QByteArray(2 * 1024 * 1024, 'x') + QByteArray("\"}"));
     }
 
     void rejects()

@@ -1,6 +1,5 @@
-#include "core/jobs/eventstream.h"
-
 #include "core/domain/eventcodec.h"
+#include "core/jobs/eventstream.h"
 #include "support/fakejobservice.h"
 
 #include <QHostAddress>
@@ -96,7 +95,7 @@ private Q_SLOTS:
         m_service->addToken(kCanary, "alice", "operator");
         m_stream = new EventStream(this);
         connect(m_stream, &EventStream::eventsReceived, this,
-                [this](const QList<JobEvent> &events) { m_received += events; });
+            [this](const QList<JobEvent> &events) { m_received += events; });
     }
 
     void cleanup()

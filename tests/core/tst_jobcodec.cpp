@@ -35,9 +35,8 @@ Job sampleJob()
     a.wait.offline = { { QStringLiteral("web-5"), QStringLiteral("critical: http") } };
     a.wait.limit = 1;
     a.wait.maxOffline = QStringLiteral("1");
-    a.transitions = { { NodeRunState::Queued, 1796081520123, {} },
-                      { NodeRunState::Starting, 1796081520500, {} },
-                      { NodeRunState::WaitingForSlot, 1796081521000, QStringLiteral("slots held by web-2") } };
+    a.transitions = { { NodeRunState::Queued, 1796081520123, {} }, { NodeRunState::Starting, 1796081520500, {} },
+        { NodeRunState::WaitingForSlot, 1796081521000, QStringLiteral("slots held by web-2") } };
     a.startedAtMs = 1796081520500;
     a.lastEventAtMs = 1796081521000;
 
@@ -91,8 +90,8 @@ private Q_SLOTS:
     {
         const json j = JobCodec::toJson(sampleJob());
         for (const char *key : { "id", "playbook", "target", "extra_vars", "check_mode", "timeout_s", "node_timeout_s",
-                                 "operator", "state", "created_at", "started_at", "finished_at", "cancel", "nodes",
-                                 "counts", "relaunch_of", "halt_reason" })
+                 "operator", "state", "created_at", "started_at", "finished_at", "cancel", "nodes", "counts",
+                 "relaunch_of", "halt_reason" })
             QVERIFY2(j.contains(key), key);
         QCOMPARE(j["state"].get<std::string>(), std::string("cancelling"));
         QCOMPARE(j["created_at"].get<std::string>(), std::string("2026-11-30T23:32:00.123Z"));
@@ -103,7 +102,8 @@ private Q_SLOTS:
 
     void launchRequestDefaults()
     {
-        const auto spec = JobCodec::jobSpecFromJson(json::parse("{\"playbook\":\"p.yml\",\"target\":{\"service\":\"web\"}}"));
+        const auto spec
+            = JobCodec::jobSpecFromJson(json::parse("{\"playbook\":\"p.yml\",\"target\":{\"service\":\"web\"}}"));
         QVERIFY(spec);
         QCOMPARE(spec->timeoutS, 3600);
         QVERIFY(spec->haltOnFailure);

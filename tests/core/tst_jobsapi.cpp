@@ -1,6 +1,5 @@
-#include "core/jobs/jobsapi.h"
-
 #include "core/domain/jobcodec.h"
+#include "core/jobs/jobsapi.h"
 
 #include <QTest>
 
@@ -52,9 +51,9 @@ private Q_SLOTS:
         j.state = JobState::Running;
         j.counts[NodeRunState::Succeeded] = 3;
         j.counts[NodeRunState::InMaintenance] = 1;
-        nlohmann::json body = { { "jobs", nlohmann::json::array({ JobCodec::toJson(j, JobCodec::NodeDetail::CountsOnly) }) },
-                                { "next_cursor", "41" },
-                                { "seq", 900 } };
+        nlohmann::json body
+            = { { "jobs", nlohmann::json::array({ JobCodec::toJson(j, JobCodec::NodeDetail::CountsOnly) }) },
+                  { "next_cursor", "41" }, { "seq", 900 } };
         const std::string s = body.dump();
         auto page = JobsApi::decodeJobPage(QByteArray::fromStdString(s));
         QVERIFY2(page, qPrintable(page ? QString() : page.error().toString()));
@@ -85,8 +84,8 @@ private Q_SLOTS:
 
     void decodesLogs()
     {
-        auto json = JobsApi::decodeLog(R"({"offset":10,"text":"hello\n","size":16,"complete":true})",
-                                       "application/json; charset=utf-8", 10);
+        auto json = JobsApi::decodeLog(
+            R"({"offset":10,"text":"hello\n","size":16,"complete":true})", "application/json; charset=utf-8", 10);
         QVERIFY(json);
         QCOMPARE(json->offset, 10);
         QCOMPARE(json->text, QByteArray("hello\n"));
@@ -103,7 +102,7 @@ private Q_SLOTS:
     {
         QCOMPARE(JobsApi::jobCancelBody(JobCancelMode::Graceful).dump(), std::string(R"({"mode":"graceful"})"));
         QCOMPARE(JobsApi::nodeCancelBody(NodeCancelMode::ForceKeepMaintenance).dump(),
-                 std::string(R"({"maintenance":"keep","mode":"force"})"));
+            std::string(R"({"maintenance":"keep","mode":"force"})"));
         QCOMPARE(JobsApi::nodeCancelBody(NodeCancelMode::Drop).dump(), std::string(R"({"mode":"drop"})"));
         QCOMPARE(JobsApi::relaunchBody({ "a", "b" }).dump(), std::string(R"({"nodes":["a","b"]})"));
         QVERIFY(JobsApi::describe(NodeCancelMode::ForceKeepMaintenance).contains("maintenance"));
@@ -128,10 +127,7 @@ private Q_SLOTS:
         QCOMPARE(JobsApi::errorMessage(body), expected);
     }
 
-    void errorMessagesAreCut()
-    {
-        QCOMPARE(JobsApi::errorMessage(QByteArray(10000, 'x')).size(), 300);
-    }
+    void errorMessagesAreCut() { QCOMPARE(JobsApi::errorMessage(QByteArray(10000, 'x')).size(), 300); }
 };
 
 QTEST_GUILESS_MAIN(TestJobsApi)

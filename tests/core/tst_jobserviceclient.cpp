@@ -1,5 +1,4 @@
 #include "core/jobs/jobserviceclient.h"
-
 #include "support/fakejobservice.h"
 
 #include <QHostAddress>
@@ -20,8 +19,7 @@ namespace {
 const QByteArray kCanary = "canary-token-7f3a9c";
 
 // Runs one asynchronous call and waits for its callback.
-template<typename T, typename Call>
-std::optional<Result<T>> await(Call call, int timeoutMs = 10000)
+template<typename T, typename Call> std::optional<Result<T>> await(Call call, int timeoutMs = 10000)
 {
     std::optional<Result<T>> out;
     call([&out](Result<T> r) { out = std::move(r); });
@@ -196,8 +194,8 @@ private Q_SLOTS:
         auto r = await<Job>([&](auto cb) { m_client->launch(s, {}, this, cb); });
         QVERIFY(r && !*r);
         QCOMPARE(r->error().kind, Error::Kind::Forbidden);
-        QVERIFY2(r->error().message.startsWith("Not allowed to launch rolling-restart.yml"),
-                 qPrintable(r->error().message));
+        QVERIFY2(
+            r->error().message.startsWith("Not allowed to launch rolling-restart.yml"), qPrintable(r->error().message));
         // Reading still works for a viewer.
         auto list = await<JobPage>([&](auto cb) { m_client->listJobs({}, this, cb); });
         QVERIFY(list && *list);

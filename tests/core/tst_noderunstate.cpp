@@ -12,9 +12,8 @@ private Q_SLOTS:
     void wireNamesMatchTheBrief()
     {
         // BRIEF.md fixes these names; the service, events and console depend on them.
-        const QStringList expected = { "queued",    "waiting_for_node", "starting",  "waiting_for_slot",
-                                       "in_maintenance", "verifying",   "succeeded", "failed",
-                                       "cancelled", "timed_out",        "unreachable" };
+        const QStringList expected = { "queued", "waiting_for_node", "starting", "waiting_for_slot", "in_maintenance",
+            "verifying", "succeeded", "failed", "cancelled", "timed_out", "unreachable" };
         QCOMPARE(int(expected.size()), kNodeRunStateCount);
         for (int i = 0; i < kNodeRunStateCount; ++i) {
             QCOMPARE(toWire(NodeRunState(i)), expected.at(i));

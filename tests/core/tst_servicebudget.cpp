@@ -36,7 +36,8 @@ private Q_SLOTS:
     void holdersAndOfflinePeersAreCountedOnce()
     {
         // web-1 holds a slot and is in maintenance: one node, not two.
-        const ServiceBudget b = budget(QStringLiteral("2"), 8, { web(1) }, { { web(1), QStringLiteral("maintenance") } });
+        const ServiceBudget b
+            = budget(QStringLiteral("2"), 8, { web(1) }, { { web(1), QStringLiteral("maintenance") } });
         QCOMPARE(b.occupiedExcluding(web(2)), QStringList({ web(1) }));
         QVERIFY(b.canEnter(web(2)));
     }
@@ -53,7 +54,8 @@ private Q_SLOTS:
     void deadHolderStillInMaintenanceCounts()
     {
         // A holder whose session died but whose node is still in maintenance: still offline, still counted.
-        const ServiceBudget b = budget(QStringLiteral("1"), 3, {}, { { web(2), QStringLiteral("maintenance: job 7") } });
+        const ServiceBudget b
+            = budget(QStringLiteral("1"), 3, {}, { { web(2), QStringLiteral("maintenance: job 7") } });
         QVERIFY(!b.canEnter(web(1)));
     }
 
@@ -66,7 +68,7 @@ private Q_SLOTS:
     void waitInfoNamesWhoAndWhy()
     {
         const ServiceBudget b = budget(QStringLiteral("2"), 8, { web(1), web(3) },
-                                       { { web(3), QStringLiteral("maintenance") }, { web(5), QStringLiteral("critical: http") } });
+            { { web(3), QStringLiteral("maintenance") }, { web(5), QStringLiteral("critical: http") } });
         const WaitInfo w = b.waitInfoFor(web(7));
         QCOMPARE(w.holders, QStringList({ web(1), web(3) }));
         QCOMPARE(w.offline.size(), 1); // web-3 is reported as a holder, not twice

@@ -131,7 +131,9 @@ private Q_SLOTS:
         QCOMPARE(out.size(), 1);
         QCOMPARE(out[0].data, QByteArray("x"));
         // A BOM later is content: it makes an unknown field name, which is ignored.
-        QVERIFY(f.feed("\xEF\xBB\xBF" "data: y\n\n", out));
+        QVERIFY(f.feed("\xEF\xBB\xBF"
+                       "data: y\n\n",
+            out));
         QCOMPARE(out.size(), 1);
     }
 

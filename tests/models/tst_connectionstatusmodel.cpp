@@ -29,10 +29,11 @@ private Q_SLOTS:
         QCOMPARE(states.size(), 2);
         QCOMPARE(changed.size(), 2);
         QCOMPARE(changed[1][0].value<QModelIndex>().row(), int(Link::Consul));
-        QCOMPARE(m.index(int(Link::JobService), ConnectionStatusModel::LatencyColumn).data().toString(), QString("12 ms"));
+        QCOMPARE(
+            m.index(int(Link::JobService), ConnectionStatusModel::LatencyColumn).data().toString(), QString("12 ms"));
         QVERIFY(m.index(int(Link::Consul), ConnectionStatusModel::ErrorColumn).data().toString().contains("refused"));
         QCOMPARE(m.index(int(Link::EventStream), ConnectionStatusModel::StateColumn).data().toString(),
-                 QString("not configured"));
+            QString("not configured"));
     }
 
     void rejectedTokenIsItsOwnState()
@@ -41,8 +42,9 @@ private Q_SLOTS:
         m.setAddress(Link::EventStream, "http://svc");
         m.recordFailure(Link::EventStream, Error::make(Error::Kind::Unauthorized, "rejected", 401));
         QCOMPARE(m.status(Link::EventStream).state, State::Unauthorized);
-        QCOMPARE(m.index(1, ConnectionStatusModel::StateColumn).data(ConnectionStatusModel::LinkStateRole).value<State>(),
-                 State::Unauthorized);
+        QCOMPARE(
+            m.index(1, ConnectionStatusModel::StateColumn).data(ConnectionStatusModel::LinkStateRole).value<State>(),
+            State::Unauthorized);
     }
 
     void degradedOnlyWhenUp()

@@ -11,7 +11,8 @@ class TestExtraVars : public QObject
 private Q_SLOTS:
     void keyValueLines()
     {
-        auto r = ExtraVars::parse("# a comment\nversion=1.2.3\nretries = 3\n\nenabled=true\nname=\"quoted\"\nlist=[1,2]\nraw=a b c");
+        auto r = ExtraVars::parse(
+            "# a comment\nversion=1.2.3\nretries = 3\n\nenabled=true\nname=\"quoted\"\nlist=[1,2]\nraw=a b c");
         QVERIFY2(r, qPrintable(r ? QString() : r.error().message));
         QCOMPARE(r->at("version").get<std::string>(), std::string("1.2.3"));
         QCOMPARE(r->at("retries").get<int>(), 3);
@@ -39,13 +40,20 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("contains");
-        QTest::newRow("no equals") << "a=1\njust words" << "line 2";
-        QTest::newRow("bad name") << "1abc=2" << "not a valid variable name";
-        QTest::newRow("dash") << "my-var=2" << "not a valid variable name";
-        QTest::newRow("twice") << "a=1\na=2" << "set twice";
-        QTest::newRow("bad json") << "{\"a\": }" << "not valid JSON";
-        QTest::newRow("json array") << "[1]" << "line 1";
-        QTest::newRow("json bad key") << "{\"bad key\": 1}" << "not a valid variable name";
+        QTest::newRow("no equals") << "a=1\njust words"
+                                   << "line 2";
+        QTest::newRow("bad name") << "1abc=2"
+                                  << "not a valid variable name";
+        QTest::newRow("dash") << "my-var=2"
+                              << "not a valid variable name";
+        QTest::newRow("twice") << "a=1\na=2"
+                               << "set twice";
+        QTest::newRow("bad json") << "{\"a\": }"
+                                  << "not valid JSON";
+        QTest::newRow("json array") << "[1]"
+                                    << "line 1";
+        QTest::newRow("json bad key") << "{\"bad key\": 1}"
+                                      << "not a valid variable name";
         QTest::newRow("deep") << QString("{\"a\":") + QString(100, '[') << "not valid JSON";
     }
 

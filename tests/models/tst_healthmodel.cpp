@@ -8,7 +8,7 @@ using namespace Baton;
 
 namespace {
 Consul::HealthCheck check(const QString &node, const QString &id, Consul::CheckStatus s, const QString &service = "web",
-                          const QString &notes = {})
+    const QString &notes = {})
 {
     Consul::HealthCheck c;
     c.node = node;
@@ -39,9 +39,9 @@ private Q_SLOTS:
         HealthModel m;
         QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
         m.setChecks({ check("web-2", "serfHealth", Consul::CheckStatus::Passing),
-                      check("web-1", "http", Consul::CheckStatus::Critical),
-                      check("web-1", "serfHealth", Consul::CheckStatus::Passing) },
-                    { "web-1", "web-2", "web-3" });
+                        check("web-1", "http", Consul::CheckStatus::Critical),
+                        check("web-1", "serfHealth", Consul::CheckStatus::Passing) },
+            { "web-1", "web-2", "web-3" });
         QCOMPARE(m.rowCount(), 3);
         const QModelIndex web1 = m.index(0, 0);
         QCOMPARE(web1.data().toString(), QString("web-1"));
@@ -57,8 +57,8 @@ private Q_SLOTS:
         HealthModel m;
         QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
         m.setChecks({ maintenance("a", "baton: job 7 by alice"), maintenance("b", "baton: job 8 by bob"),
-                      maintenance("c", "kernel upgrade by hand"), maintenance("d", "baton: job 9 by carol"),
-                      check("e", "serfHealth", Consul::CheckStatus::Passing) });
+            maintenance("c", "kernel upgrade by hand"), maintenance("d", "baton: job 9 by carol"),
+            check("e", "serfHealth", Consul::CheckStatus::Passing) });
         m.setJobs({ { "b", 8 } }, { { "d", 9 } });
         QCOMPARE(m.orphanState("a"), HealthModel::Orphan::Baton);
         QCOMPARE(m.orphanState("b"), HealthModel::Orphan::None);
@@ -94,19 +94,22 @@ private Q_SLOTS:
     {
         HealthModel m;
         QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
-        m.setChecks({ check("a", "http", Consul::CheckStatus::Passing), check("b", "http", Consul::CheckStatus::Passing) });
+        m.setChecks(
+            { check("a", "http", Consul::CheckStatus::Passing), check("b", "http", Consul::CheckStatus::Passing) });
         QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
         QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
         QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
         QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
-        m.setChecks({ check("a", "http", Consul::CheckStatus::Warning), check("c", "http", Consul::CheckStatus::Passing) });
+        m.setChecks(
+            { check("a", "http", Consul::CheckStatus::Warning), check("c", "http", Consul::CheckStatus::Passing) });
         QCOMPARE(reset.size(), 0);
         QCOMPARE(removed.size(), 1); // b
         QCOMPARE(inserted.size(), 1); // c
         QCOMPARE(changed.size(), 2); // a's check and a's row
         QCOMPARE(m.index(0, HealthModel::StatusColumn).data().toString(), QString("warning"));
         changed.clear();
-        m.setChecks({ check("a", "http", Consul::CheckStatus::Warning), check("c", "http", Consul::CheckStatus::Passing) });
+        m.setChecks(
+            { check("a", "http", Consul::CheckStatus::Warning), check("c", "http", Consul::CheckStatus::Passing) });
         QCOMPARE(changed.size(), 0);
     }
 };

@@ -33,7 +33,7 @@ private Q_SLOTS:
     {
         const ServiceBudget b = budget(12, MaxOffline::count(1), { "web-1" });
         QCOMPARE(MaxOfflinePreview::describe(b, MaxOffline::percent(25), { "web-2" }),
-                 QString("Raising web to 25% (= 3 of 12) lets web-2 start now."));
+            QString("Raising web to 25% (= 3 of 12) lets web-2 start now."));
     }
 
     void raisingWithNobodyWaiting()
@@ -45,25 +45,28 @@ private Q_SLOTS:
     void raisingNotEnough()
     {
         const ServiceBudget b = budget(10, MaxOffline::count(1), { "web-1" },
-                                       { { "web-1", "maintenance" }, { "web-2", "critical: http" }, { "web-3", "critical: http" } });
+            { { "web-1", "maintenance" }, { "web-2", "critical: http" }, { "web-3", "critical: http" } });
         const QString text = MaxOfflinePreview::describe(b, MaxOffline::count(2), { "web-5" });
         QVERIFY2(text.contains("not enough") && text.contains("web-1, web-2 and web-3"), qPrintable(text));
     }
 
     void loweringBelowWhatIsOffline()
     {
-        const ServiceBudget b = budget(10, MaxOffline::count(3), { "web-1", "web-2" }, { { "web-3", "critical: disk" } });
+        const ServiceBudget b
+            = budget(10, MaxOffline::count(3), { "web-1", "web-2" }, { { "web-3", "critical: disk" } });
         const QString text = MaxOfflinePreview::describe(b, MaxOffline::count(1), {});
-        QVERIFY2(text.contains("3 nodes are offline now (web-1, web-2 and web-3)") && text.contains("until 2 of them are back"),
-                 qPrintable(text));
+        QVERIFY2(text.contains("3 nodes are offline now (web-1, web-2 and web-3)")
+                && text.contains("until 2 of them are back"),
+            qPrintable(text));
     }
 
     void freezing()
     {
         const ServiceBudget b = budget(10, MaxOffline::count(2), { "web-1" });
         const QString text = MaxOfflinePreview::describe(b, MaxOffline::freeze(), { "web-4" });
-        QVERIFY2(text.startsWith("Freezing web") && text.contains("web-1 is offline now") && text.contains("web-4 keeps waiting"),
-                 qPrintable(text));
+        QVERIFY2(text.startsWith("Freezing web") && text.contains("web-1 is offline now")
+                && text.contains("web-4 keeps waiting"),
+            qPrintable(text));
     }
 
     void sameLimitAndNoChange()

@@ -85,15 +85,15 @@ private Q_SLOTS:
         JobEvent waiting = nodeState(1, "web-3", NodeRunState::WaitingForSlot);
         waiting.wait = w;
         m_model->applyEvents({ nodeState(1, "web-1", NodeRunState::InMaintenance, "entered"), waiting,
-                               nodeState(2, "web-2", NodeRunState::Failed) /* another job */ });
+            nodeState(2, "web-2", NodeRunState::Failed) /* another job */ });
         m_model->flush();
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed[0][0].value<QModelIndex>().row(), 0);
         QCOMPARE(changed[0][1].value<QModelIndex>().row(), 2);
         QCOMPARE(reset.size(), 0);
         QCOMPARE(m_model->index(2, NodeRunModel::DetailColumn).data().toString(), w.describe());
-        QCOMPARE(m_model->index(0, 0).data(NodeRunModel::NodeStateRole).value<NodeRunState>(),
-                 NodeRunState::InMaintenance);
+        QCOMPARE(
+            m_model->index(0, 0).data(NodeRunModel::NodeStateRole).value<NodeRunState>(), NodeRunState::InMaintenance);
         QCOMPARE(m_model->index(1, 0).data(NodeRunModel::NodeStateRole).value<NodeRunState>(), NodeRunState::Queued);
         QCOMPARE(m_model->nodeAt(0)->transitions.size(), 2);
         QVERIFY(m_model->index(0, NodeRunModel::StartedColumn).data().toString().size() > 0);

@@ -8,8 +8,8 @@ using namespace Baton;
 
 namespace {
 
-Consul::ServiceHealth instance(const QString &node, Consul::CheckStatus status, bool maintenance = false,
-                               const QString &service = "web")
+Consul::ServiceHealth instance(
+    const QString &node, Consul::CheckStatus status, bool maintenance = false, const QString &service = "web")
 {
     Consul::ServiceHealth h;
     h.node.name = node;
@@ -66,11 +66,10 @@ private Q_SLOTS:
     void countsHealthAndBudget()
     {
         const ServiceStatus s = status("web",
-                                       { instance("web-1", Consul::CheckStatus::Passing),
-                                         instance("web-2", Consul::CheckStatus::Warning),
-                                         instance("web-3", Consul::CheckStatus::Critical),
-                                         instance("web-4", Consul::CheckStatus::Passing, true) },
-                                       "50%");
+            { instance("web-1", Consul::CheckStatus::Passing), instance("web-2", Consul::CheckStatus::Warning),
+                instance("web-3", Consul::CheckStatus::Critical),
+                instance("web-4", Consul::CheckStatus::Passing, true) },
+            "50%");
         QCOMPARE(s.instances, 4);
         QCOMPARE(s.passing, 1);
         QCOMPARE(s.warning, 1);
@@ -100,7 +99,7 @@ private Q_SLOTS:
         ServiceBudgetModel m;
         QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
         m.setServices({ status("web", { instance("web-1", Consul::CheckStatus::Passing) }),
-                        status("db", { instance("db-1", Consul::CheckStatus::Passing, false, "db") }) });
+            status("db", { instance("db-1", Consul::CheckStatus::Passing, false, "db") }) });
         QCOMPARE(m.serviceNames(), (QStringList { "db", "web" }));
         QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
         QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
@@ -108,8 +107,8 @@ private Q_SLOTS:
         QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
         // db disappears, cache appears, web changes, queue appears.
         m.setServices({ status("web", { instance("web-1", Consul::CheckStatus::Critical) }),
-                        status("cache", { instance("c-1", Consul::CheckStatus::Passing, false, "cache") }),
-                        status("zk", { instance("zk-1", Consul::CheckStatus::Passing, false, "zk") }) });
+            status("cache", { instance("c-1", Consul::CheckStatus::Passing, false, "cache") }),
+            status("zk", { instance("zk-1", Consul::CheckStatus::Passing, false, "zk") }) });
         QCOMPARE(reset.size(), 0);
         QCOMPARE(removed.size(), 1);
         QCOMPARE(inserted.size(), 2);
@@ -121,8 +120,8 @@ private Q_SLOTS:
         inserted.clear();
         removed.clear();
         m.setServices({ status("web", { instance("web-1", Consul::CheckStatus::Critical) }),
-                        status("cache", { instance("c-1", Consul::CheckStatus::Passing, false, "cache") }),
-                        status("zk", { instance("zk-1", Consul::CheckStatus::Passing, false, "zk") }) });
+            status("cache", { instance("c-1", Consul::CheckStatus::Passing, false, "cache") }),
+            status("zk", { instance("zk-1", Consul::CheckStatus::Passing, false, "zk") }) });
         QCOMPARE(changed.size() + inserted.size() + removed.size(), 0);
     }
 

@@ -1,5 +1,4 @@
 #include "models/timelinejobs.h"
-
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
 
@@ -95,14 +94,20 @@ private Q_SLOTS:
         const QList<StateTransition> running { { NodeRunState::Queued, T0, {} },
             { NodeRunState::InMaintenance, now - MIN, {} } };
         jobs.applyJob(job(1, { node("web-1", running) }, T0 + 5)); // running, fine
-        jobs.applyJob(job(2, { node("web-2", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } },
-                                  T0 + 2 * MIN) }, T0 + 4)); // silent for 28 min
-        jobs.applyJob(job(3, { node("web-3", running), node("web-4", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) },
+        jobs.applyJob(job(2,
+            { node("web-2", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } },
+                T0 + 2 * MIN) },
+            T0 + 4)); // silent for 28 min
+        jobs.applyJob(job(3,
+            { node("web-3", running),
+                node("web-4", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) },
             T0 + 3)); // a node failed
         Job halted = job(4, { node("web-5", running) }, T0 + 2);
         halted.haltReason = QStringLiteral("web-9 failed: exit 2");
         jobs.applyJob(halted);
-        jobs.applyJob(job(5, { node("web-6", { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, now - 12 * MIN, {} } }) },
+        jobs.applyJob(job(5,
+            { node(
+                "web-6", { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, now - 12 * MIN, {} } }) },
             T0 + 1)); // waiting 12 min
         Job queued = job(6, { node("web-7", { { NodeRunState::Queued, T0, {} } }) }, T0 + 6);
         queued.state = JobState::Queued;
@@ -125,7 +130,8 @@ private Q_SLOTS:
         TimelineJobs jobs;
         qint64 now = T0 + 5 * MIN;
         jobs.setClock([&] { return now; });
-        jobs.applyJob(job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, T0 + MIN, {} } }) }));
+        jobs.applyJob(job(1,
+            { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, T0 + MIN, {} } }) }));
         QCOMPARE(jobs.attention(1).level, TimelineAttention::Running);
         // Waiting since T0 + 1 min becomes "long" at T0 + 11 min: the one timer is armed for exactly then.
         QCOMPARE(jobs.nextTimedChange(), T0 + 11 * MIN);
@@ -147,7 +153,8 @@ private Q_SLOTS:
         TimelineJobs::Thresholds t;
         t.stuckAfterMs = 10 * MIN;
         jobs.setThresholds(t);
-        Job j = job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } }) });
+        Job j = job(
+            1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } }) });
         j.spec.nodeTimeoutS = 5 * 60;
         jobs.applyJob(j);
         // The node timeout (started T0 + 1 min, 5 min) comes before the silence threshold (T0 + 11 min).
@@ -171,10 +178,12 @@ private Q_SLOTS:
         TimelineJobs jobs;
         qint64 now = T0 + 10 * MIN;
         jobs.setClock([&] { return now; });
-        Job ok = job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Succeeded, T0 + MIN, {} } }) });
+        Job ok = job(
+            1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Succeeded, T0 + MIN, {} } }) });
         ok.state = JobState::Succeeded;
         ok.finishedAtMs = T0 + 9 * MIN;
-        Job bad = job(2, { node("web-2", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) });
+        Job bad
+            = job(2, { node("web-2", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) });
         bad.state = JobState::Failed;
         bad.finishedAtMs = T0 + 9 * MIN;
         jobs.applyJob(ok);
@@ -228,7 +237,8 @@ private Q_SLOTS:
         qint64 now = T0;
         jobs.setClock([&] { return now; });
         for (int i = 1; i <= TimelineJobs::kMaxJobs + 20; ++i) {
-            Job j = job(i, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Succeeded, T0 + 1, {} } }) });
+            Job j = job(
+                i, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Succeeded, T0 + 1, {} } }) });
             j.state = JobState::Succeeded;
             j.finishedAtMs = T0 + i; // later jobs finished later
             jobs.applyJob(j);

@@ -1,5 +1,4 @@
 #include "models/timelinelod.h"
-
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
 
@@ -144,8 +143,8 @@ private Q_SLOTS:
     {
         TimelineModel m;
         // Succeeded-looking wide spans around a 1 ms failure, in a view of 10 ms per pixel.
-        m.setJob(laneJob({ { { NodeRunState::Verifying, 0 }, { NodeRunState::Failed, 5003 },
-            { NodeRunState::Verifying, 5004 } } }));
+        m.setJob(laneJob(
+            { { { NodeRunState::Verifying, 0 }, { NodeRunState::Failed, 5003 }, { NodeRunState::Verifying, 5004 } } }));
         std::vector<Run> runs;
         laneRuns(m, 0, window(0, 10'000, 1000, 10'000), runs);
         checkWellFormed(runs, 1000);
@@ -170,10 +169,10 @@ private Q_SLOTS:
     {
         TimelineModel m;
         // Five 3 ms spans (0.3 px each) after a wide one: they merge into one 1-2 px run of the top state.
-        m.setJob(laneJob({ { { NodeRunState::Queued, 0 }, { NodeRunState::Starting, 5000 },
-            { NodeRunState::WaitingForSlot, 5003 }, { NodeRunState::Starting, 5006 },
-            { NodeRunState::WaitingForSlot, 5009 }, { NodeRunState::Starting, 5012 },
-            { NodeRunState::Queued, 5015 } } }));
+        m.setJob(laneJob(
+            { { { NodeRunState::Queued, 0 }, { NodeRunState::Starting, 5000 }, { NodeRunState::WaitingForSlot, 5003 },
+                { NodeRunState::Starting, 5006 }, { NodeRunState::WaitingForSlot, 5009 },
+                { NodeRunState::Starting, 5012 }, { NodeRunState::Queued, 5015 } } }));
         std::vector<Run> runs;
         laneRuns(m, 0, window(0, 10'000, 1000, 10'000), runs);
         checkWellFormed(runs, 1000);

@@ -1,5 +1,4 @@
 #include "models/timelinemodel.h"
-
 #include "support/timelinefixtures.h"
 
 #include <QSignalSpy>
@@ -244,7 +243,8 @@ private Q_SLOTS:
     {
         TimelineModel m;
         const QList<StateTransition> q { { NodeRunState::Queued, T0, {} } };
-        m.setJob(job({ run("web-1", "web", q), run("web-2", "web", q), run("web-3", "web", q), run("web-4", "web", q) }));
+        m.setJob(
+            job({ run("web-1", "web", q), run("web-2", "web", q), run("web-3", "web", q), run("web-4", "web", q) }));
         QSignalSpy changed(&m, &TimelineModel::lanesChanged);
         m.applyEvent(state("web-2", NodeRunState::Starting, T0 + 100));
         m.applyEvent(state("web-4", NodeRunState::Starting, T0 + 200));
@@ -279,7 +279,8 @@ private Q_SLOTS:
         m.flush();
         QCOMPARE(m.spanCount(0), 2);
         QCOMPARE(m.span(0, 1).start, T0 + 1000);
-        QCOMPARE(m.text(m.span(0, 1).detail), QStringLiteral("slots held by web-3; web-5 critical: http; max_offline 2"));
+        QCOMPARE(
+            m.text(m.span(0, 1).detail), QStringLiteral("slots held by web-3; web-5 critical: http; max_offline 2"));
         QCOMPARE(m.lane(0).wait, b.wait);
     }
 
@@ -442,7 +443,8 @@ private Q_SLOTS:
         m.setJob(threeStateJob());
         const int n = TimelineModel::kMaxSpansPerLane + 10;
         for (int i = 0; i < n; ++i)
-            m.applyEvent(state("web-1", i % 2 ? NodeRunState::Verifying : NodeRunState::InMaintenance, T0 + 20'000 + i));
+            m.applyEvent(
+                state("web-1", i % 2 ? NodeRunState::Verifying : NodeRunState::InMaintenance, T0 + 20'000 + i));
         m.flush();
         QCOMPARE(m.spanCount(0), TimelineModel::kMaxSpansPerLane);
         QVERIFY(m.span(0, m.spanCount(0) - 1).isOpen());

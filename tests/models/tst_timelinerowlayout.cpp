@@ -1,6 +1,5 @@
-#include "models/timelinerowlayout.h"
-
 #include "models/timelinemodel.h"
+#include "models/timelinerowlayout.h"
 
 #include <QTest>
 

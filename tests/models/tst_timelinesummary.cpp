@@ -1,6 +1,5 @@
-#include "models/timelinesummary.h"
-
 #include "models/timelinemodel.h"
+#include "models/timelinesummary.h"
 #include "support/timelinefixtures.h"
 
 #include <QTest>
@@ -119,7 +118,9 @@ private Q_SLOTS:
             // Only next to an edge of the exact picture, and never less significant than what is there.
             const bool edge = (x > 0 && a[std::size_t(x - 1)] != a[std::size_t(x)])
                 || (x + 1 < width && a[std::size_t(x + 1)] != a[std::size_t(x)]);
-            QVERIFY2(edge, qPrintable(QString("pixel %1: exact %2, summary %3").arg(x).arg(a[std::size_t(x)]).arg(b[std::size_t(x)])));
+            QVERIFY2(edge,
+                qPrintable(
+                    QString("pixel %1: exact %2, summary %3").arg(x).arg(a[std::size_t(x)]).arg(b[std::size_t(x)])));
         }
         QVERIFY2(differing < width / 5, qPrintable(QString::number(differing)));
     }

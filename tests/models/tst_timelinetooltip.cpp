@@ -1,6 +1,5 @@
-#include "models/timelinetooltip.h"
-
 #include "models/timelinemodel.h"
+#include "models/timelinetooltip.h"
 
 #include <QTest>
 

@@ -220,8 +220,8 @@ qint64 FakeJobService::createJob(const JobSpec &spec, const QString &operatorNam
     return id;
 }
 
-void FakeJobService::setNodeState(qint64 jobId, const QString &node, NodeRunState state, const QString &reason,
-                                  const QString &task)
+void FakeJobService::setNodeState(
+    qint64 jobId, const QString &node, NodeRunState state, const QString &reason, const QString &task)
 {
     Job *job = findJob(jobId);
     if (!job)
@@ -502,8 +502,8 @@ FakeResponse FakeJobService::route(const FakeRequest &request, QTcpSocket *socke
         role = m_tokens.value(auth.mid(7)).second;
     }
     if (request.method != "GET" && role == QStringLiteral("viewer"))
-        return errorResponse(403, QStringLiteral("role viewer may not %1 %2")
-                                      .arg(QString::fromLatin1(request.method), request.path));
+        return errorResponse(
+            403, QStringLiteral("role viewer may not %1 %2").arg(QString::fromLatin1(request.method), request.path));
 
     if (request.method == "GET" && request.path == QStringLiteral("/v1/events")) {
         openStream(socket, request);
@@ -517,8 +517,8 @@ FakeResponse FakeJobService::route(const FakeRequest &request, QTcpSocket *socke
         return jsonResponse(200, { { "playbooks", list } });
     }
     if (request.method == "GET" && request.path == QStringLiteral("/v1/jobs")) {
-        const QStringList states = request.query.queryItemValue(QStringLiteral("state"))
-                                       .split(QLatin1Char(','), Qt::SkipEmptyParts);
+        const QStringList states
+            = request.query.queryItemValue(QStringLiteral("state")).split(QLatin1Char(','), Qt::SkipEmptyParts);
         const QString playbook = request.query.queryItemValue(QStringLiteral("playbook"));
         const QString service = request.query.queryItemValue(QStringLiteral("service"));
         const QString text = request.query.queryItemValue(QStringLiteral("q"));
@@ -550,9 +550,8 @@ FakeResponse FakeJobService::route(const FakeRequest &request, QTcpSocket *socke
             jobs.push_back(JobCodec::toJson(j, JobCodec::NodeDetail::CountsOnly));
             last = j.id;
         }
-        return jsonResponse(200, { { "jobs", jobs },
-                                   { "next_cursor", more ? QString::number(last).toStdString() : "" },
-                                   { "seq", m_seq } });
+        return jsonResponse(200,
+            { { "jobs", jobs }, { "next_cursor", more ? QString::number(last).toStdString() : "" }, { "seq", m_seq } });
     }
     if (request.method == "POST" && request.path == QStringLiteral("/v1/jobs")) {
         auto parsed = parseJsonBounded(request.body);
@@ -656,20 +655,20 @@ FakeResponse FakeJobService::route(const FakeRequest &request, QTcpSocket *socke
         if (!findJob(id))
             return errorResponse(404, QStringLiteral("no job %1").arg(id));
         const QByteArray log = m_logs.value({ id, node });
-        const qint64 offset = std::clamp<qint64>(request.query.queryItemValue(QStringLiteral("offset")).toLongLong(),
-                                                 0, log.size());
+        const qint64 offset
+            = std::clamp<qint64>(request.query.queryItemValue(QStringLiteral("offset")).toLongLong(), 0, log.size());
         const Job *j = findJob(id);
         const NodeRun *run = j->findNode(node);
-        return jsonResponse(200, { { "offset", offset },
-                                   { "text", log.mid(offset).toStdString() },
-                                   { "size", log.size() },
-                                   { "complete", run && isTerminal(run->state) } });
+        return jsonResponse(200,
+            { { "offset", offset }, { "text", log.mid(offset).toStdString() }, { "size", log.size() },
+                { "complete", run && isTerminal(run->state) } });
     }
     if (auto m = releasePath.match(request.path); m.hasMatch() && request.method == "POST") {
         m_released << m.captured(1);
         return jsonResponse(200, { { "node", m.captured(1).toStdString() }, { "released", true } });
     }
-    return errorResponse(404, QStringLiteral("no route for %1 %2").arg(QString::fromLatin1(request.method), request.path));
+    return errorResponse(
+        404, QStringLiteral("no route for %1 %2").arg(QString::fromLatin1(request.method), request.path));
 }
 
 } // namespace Baton::Test

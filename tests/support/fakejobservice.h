@@ -75,8 +75,8 @@ public:
     std::optional<Job> job(qint64 id) const;
     int jobCount() const { return int(m_jobs.size()); }
     // Moves one node and publishes node.state and, if the grade changed or always when counts change, job.state.
-    void setNodeState(qint64 jobId, const QString &node, NodeRunState state, const QString &reason = {},
-                      const QString &task = {});
+    void setNodeState(
+        qint64 jobId, const QString &node, NodeRunState state, const QString &reason = {}, const QString &task = {});
     void appendLog(qint64 jobId, const QString &node, const QByteArray &text, bool publish = true);
 
     // Events. publish assigns seq and at (if 0) and sends the event to every matching stream.

@@ -14,8 +14,8 @@ struct Timed
     JobEvent event;
 };
 
-JobEvent nodeState(qint64 jobId, const QString &node, NodeRunState s, qint64 at, const QString &reason = {},
-    const WaitInfo &wait = {})
+JobEvent nodeState(
+    qint64 jobId, const QString &node, NodeRunState s, qint64 at, const QString &reason = {}, const WaitInfo &wait = {})
 {
     JobEvent e;
     e.type = JobEvent::Type::NodeState;
@@ -40,9 +40,8 @@ JobEvent nodeTask(qint64 jobId, const QString &node, const QString &task, qint64
 }
 
 const QStringList kTasks { QStringLiteral("drain connections"), QStringLiteral("stop service"),
-    QStringLiteral("apt: upgrade packages"), QStringLiteral("template: render config"),
-    QStringLiteral("start service"), QStringLiteral("wait for port"), QStringLiteral("smoke test"),
-    QStringLiteral("restore weight") };
+    QStringLiteral("apt: upgrade packages"), QStringLiteral("template: render config"), QStringLiteral("start service"),
+    QStringLiteral("wait for port"), QStringLiteral("smoke test"), QStringLiteral("restore weight") };
 
 Job baseJob(const Rolling &p)
 {
@@ -158,9 +157,8 @@ std::vector<JobEvent> rollingEvents(const Rolling &p)
     end.counts[NodeRunState::Failed] = failed;
     add(end);
 
-    std::stable_sort(out.begin(), out.end(), [](const Timed &a, const Timed &b) {
-        return a.at != b.at ? a.at < b.at : a.order < b.order;
-    });
+    std::stable_sort(out.begin(), out.end(),
+        [](const Timed &a, const Timed &b) { return a.at != b.at ? a.at < b.at : a.order < b.order; });
     std::vector<JobEvent> events;
     events.reserve(out.size());
     quint64 seq = 0;
@@ -224,7 +222,8 @@ Job rollingJob(const Rolling &p, qint64 now)
 Job denseJob(int lanes, int segments, qint64 start, qint64 meanSpanMs, quint32 seed)
 {
     std::mt19937 rng(seed);
-    std::uniform_int_distribution<qint64> len(std::max<qint64>(1, meanSpanMs / 4), std::max<qint64>(2, meanSpanMs * 7 / 4));
+    std::uniform_int_distribution<qint64> len(
+        std::max<qint64>(1, meanSpanMs / 4), std::max<qint64>(2, meanSpanMs * 7 / 4));
     static const NodeRunState cycle[] = { NodeRunState::Queued, NodeRunState::WaitingForNode, NodeRunState::Starting,
         NodeRunState::WaitingForSlot, NodeRunState::InMaintenance, NodeRunState::Verifying };
     Job job;

@@ -83,7 +83,8 @@ private Q_SLOTS:
         b.offline = { { "web-1", "maintenance: baton job 5" } };
         QList<BudgetRun> runs { { 5, "web-1", "web", NodeRunState::InMaintenance, T0, false } };
         for (int i = 0; i < 6; ++i)
-            runs.append({ 5, QStringLiteral("web-%1").arg(i + 2), "web", NodeRunState::WaitingForSlot, T0 + 100 - i * 10, false });
+            runs.append({ 5, QStringLiteral("web-%1").arg(i + 2), "web", NodeRunState::WaitingForSlot,
+                T0 + 100 - i * 10, false });
         g.setQueueNames(3);
         g.setBudget(CapacityBudget::compute(b, 5, runs));
         QCOMPARE(g.queueText(), QStringLiteral("waiting: web-7, web-6, web-5 +3"));

@@ -13,8 +13,7 @@ class TestCancelDialog : public QObject
     Q_OBJECT
 
 private:
-    template<typename T>
-    static T *child(QWidget *w, const char *name)
+    template<typename T> static T *child(QWidget *w, const char *name)
     {
         return w->findChild<T *>(QString::fromLatin1(name));
     }

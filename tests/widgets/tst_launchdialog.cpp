@@ -18,7 +18,7 @@ using namespace Baton;
 namespace {
 
 Consul::ServiceHealth instance(const QString &node, const QString &service, QStringList tags,
-                               Consul::CheckStatus status = Consul::CheckStatus::Passing)
+    Consul::CheckStatus status = Consul::CheckStatus::Passing)
 {
     Consul::ServiceHealth h;
     h.node.name = node;
@@ -73,8 +73,7 @@ private:
         return c;
     }
 
-    template<typename T>
-    static T *child(QWidget *w, const char *name)
+    template<typename T> static T *child(QWidget *w, const char *name)
     {
         T *c = w->findChild<T *>(QString::fromLatin1(name));
         if (!c)
@@ -86,12 +85,11 @@ private Q_SLOTS:
     void init()
     {
         m_services = new ServiceBudgetModel(this);
-        m_services->setServices(
-            { status("web",
-                     { instance("web-1", "web", { "blue" }), instance("web-2", "web", { "green" }),
-                       instance("web-3", "web", { "blue" }, Consul::CheckStatus::Critical) },
-                     "2"),
-              status("db", { instance("db-1", "db", {}), instance("db-2", "db", {}) }, "0") });
+        m_services->setServices({ status("web",
+                                      { instance("web-1", "web", { "blue" }), instance("web-2", "web", { "green" }),
+                                          instance("web-3", "web", { "blue" }, Consul::CheckStatus::Critical) },
+                                      "2"),
+            status("db", { instance("db-1", "db", {}), instance("db-2", "db", {}) }, "0") });
     }
 
     void cleanup() { delete m_services; }
@@ -103,7 +101,8 @@ private Q_SLOTS:
         auto *preview = child<QTreeWidget>(&d, "preview");
         QCOMPARE(preview->topLevelItemCount(), 3);
         QCOMPARE(preview->topLevelItem(2)->text(2), QString("critical: check"));
-        QVERIFY2(child<QLabel>(&d, "budget")->text().contains("max_offline 2"), qPrintable(child<QLabel>(&d, "budget")->text()));
+        QVERIFY2(child<QLabel>(&d, "budget")->text().contains("max_offline 2"),
+            qPrintable(child<QLabel>(&d, "budget")->text()));
         QVERIFY(child<QLabel>(&d, "offline")->text().contains("web-3 (critical: check)"));
         QVERIFY(child<QLabel>(&d, "estimate")->text().contains("median of 12 past runs"));
         QVERIFY(d.problems().isEmpty());
@@ -186,7 +185,8 @@ private Q_SLOTS:
         QTest::mouseClick(child<QPushButton>(&d, "launchButton"), Qt::LeftButton); // busy: ignored
         QCOMPARE(requested.size(), 1);
         QCOMPARE(requested[0][1].toString(), key);
-        d.launchFailed(Error::make(Error::Kind::Forbidden, "Not allowed to launch: the token's role may not do this", 403));
+        d.launchFailed(
+            Error::make(Error::Kind::Forbidden, "Not allowed to launch: the token's role may not do this", 403));
         QVERIFY(child<QLabel>(&d, "problems")->text().contains("Not allowed to launch"));
         QVERIFY(child<QPushButton>(&d, "launchButton")->isEnabled());
         QTest::mouseClick(child<QPushButton>(&d, "launchButton"), Qt::LeftButton);

@@ -77,7 +77,7 @@ private Q_SLOTS:
             return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) + std::abs(a.blue() - b.blue());
         };
         QVERIFY(distance(t.gradedJobColor(few, JobState::PartiallyFailed), red)
-                > distance(t.gradedJobColor(many, JobState::PartiallyFailed), red));
+            > distance(t.gradedJobColor(many, JobState::PartiallyFailed), red));
         QCOMPARE(t.gradedJobColor(none, JobState::Succeeded), t.jobStateColor(JobState::Succeeded));
     }
 

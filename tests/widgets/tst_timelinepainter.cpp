@@ -1,7 +1,6 @@
-#include "widgets/timelinepainter.h"
-
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
+#include "widgets/timelinepainter.h"
 
 #include <QImage>
 #include <QPaintDevice>
@@ -82,8 +81,7 @@ public:
     explicit FillRecorder(QSize size)
         : m_size(size)
         , m_engine(this)
-    {
-    }
+    { }
     QPaintEngine *paintEngine() const override { return const_cast<Engine *>(&m_engine); }
     const QList<Fill> &fills() const { return m_fills; }
 
@@ -124,8 +122,7 @@ private:
         explicit Engine(FillRecorder *owner)
             : QPaintEngine(AllFeatures)
             , m_owner(owner)
-        {
-        }
+        { }
         bool begin(QPaintDevice *) override { return true; }
         bool end() override { return true; }
         Type type() const override { return QPaintEngine::User; }
@@ -149,7 +146,8 @@ private:
         void record(int count, qreal left)
         {
             if (m_brush.style() != Qt::NoBrush)
-                m_owner->m_fills.push_back({ m_brush.color(), m_brush.style(), count, left + painter()->transform().dx() });
+                m_owner->m_fills.push_back(
+                    { m_brush.color(), m_brush.style(), count, left + painter()->transform().dx() });
         }
         FillRecorder *m_owner;
         QBrush m_brush;
@@ -253,8 +251,8 @@ private Q_SLOTS:
     {
         TimelineModel m;
         // A 2 ms failure between long verifying spans; at 10 ms per pixel the pixel shows the failure.
-        m.setJob(laneJob({ { { NodeRunState::Verifying, 0 }, { NodeRunState::Failed, 5002 },
-            { NodeRunState::Verifying, 5004 } } }));
+        m.setJob(laneJob(
+            { { { NodeRunState::Verifying, 0 }, { NodeRunState::Failed, 5002 }, { NodeRunState::Verifying, 5004 } } }));
         TimelinePainter tp;
         setUp(tp, &m);
         const TimelineHit hit = tp.hitTest(QPoint(100 + 500, 50));
@@ -352,7 +350,8 @@ private Q_SLOTS:
         TimelineModel m;
         QList<QList<std::pair<NodeRunState, qint64>>> lanes;
         for (int i = 0; i < 10; ++i)
-            lanes << QList<std::pair<NodeRunState, qint64>> { { NodeRunState::Queued, 0 }, { NodeRunState::Starting, 1000 } };
+            lanes << QList<std::pair<NodeRunState, qint64>> { { NodeRunState::Queued, 0 },
+                { NodeRunState::Starting, 1000 } };
         m.setJob(laneJob(lanes));
         TimelinePainter tp;
         setUp(tp, &m, T0 + 5000);
@@ -438,8 +437,8 @@ private Q_SLOTS:
     {
         // Fifteen lanes of twenty alternating states, each span 50 px wide: a few hundred bars. On a vector
         // device they are filled style by style, so the brush changes a handful of times, not once per bar.
-        const NodeRunState cycle[] = { NodeRunState::WaitingForSlot, NodeRunState::InMaintenance, NodeRunState::Verifying,
-            NodeRunState::Starting };
+        const NodeRunState cycle[] = { NodeRunState::WaitingForSlot, NodeRunState::InMaintenance,
+            NodeRunState::Verifying, NodeRunState::Starting };
         QList<QList<std::pair<NodeRunState, qint64>>> lanes;
         for (int l = 0; l < 15; ++l) {
             QList<std::pair<NodeRunState, qint64>> lane;
@@ -471,7 +470,8 @@ private Q_SLOTS:
         }
         QVERIFY2(rects >= 15 * 20, qPrintable(QString::number(rects)));
         // Each style: its fill, then its pattern; plus zebra, header band and grid fills. Bar by bar would be ~600.
-        QVERIFY2(changes <= 30, qPrintable(QStringLiteral("%1 brush changes for %2 rectangles").arg(changes).arg(rects)));
+        QVERIFY2(
+            changes <= 30, qPrintable(QStringLiteral("%1 brush changes for %2 rectangles").arg(changes).arg(rects)));
     }
 
     void releasedCachesComeBackTheSame()

@@ -1,7 +1,6 @@
-#include "widgets/timelineview.h"
-
 #include "models/timelinemodel.h"
 #include "support/timelinefixtures.h"
+#include "widgets/timelineview.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -177,15 +176,17 @@ private Q_SLOTS:
         const auto &layout = f.view.timelinePainter().layout();
         const int row = layout.rowOfLane(lane);
         const QRect lanes = f.view.timelinePainter().laneArea();
-        const int y = lanes.top() + layout.row(row).y + layout.row(row).height / 2 - f.view.verticalScrollBar()->value();
+        const int y
+            = lanes.top() + layout.row(row).y + layout.row(row).height / 2 - f.view.verticalScrollBar()->value();
         const int x = int(f.view.timelinePainter().timeToX(f.now - 500));
         const QString tip = f.view.toolTipAt(QPoint(x, y));
         QVERIFY2(tip.contains("waiting: slots held by"), qPrintable(tip));
         QVERIFY2(tip.contains(f.model.lane(lane).node), qPrintable(tip));
         // The ruler tells the time under the cursor.
         const QString ruler = f.view.toolTipAt(QPoint(x, lanes.top() / 2));
-        QCOMPARE(ruler, QDateTime::fromMSecsSinceEpoch(f.view.hitAt(QPoint(x, lanes.top() / 2)).time)
-                            .toString("yyyy-MM-dd HH:mm:ss"));
+        QCOMPARE(ruler,
+            QDateTime::fromMSecsSinceEpoch(f.view.hitAt(QPoint(x, lanes.top() / 2)).time)
+                .toString("yyyy-MM-dd HH:mm:ss"));
     }
 
     void liveUpdatesRepaintWithoutReset()

@@ -1,8 +1,7 @@
-#include "widgets/walldisplay.h"
-
 #include "models/timelinejobs.h"
 #include "models/timelinemodel.h"
 #include "widgets/budgetgauge.h"
+#include "widgets/walldisplay.h"
 #include "widgets/walltile.h"
 
 #include <QAbstractButton>
@@ -45,7 +44,9 @@ Job job(qint64 id, QList<NodeRun> nodes, qint64 created)
 
 Job finished(qint64 id, qint64 created)
 {
-    Job j = job(id, { node("web-1", { { NodeRunState::Queued, created, {} }, { NodeRunState::Succeeded, created + MIN, {} } }) }, created);
+    Job j = job(id,
+        { node("web-1", { { NodeRunState::Queued, created, {} }, { NodeRunState::Succeeded, created + MIN, {} } }) },
+        created);
     j.state = JobState::Succeeded;
     j.finishedAtMs = created + MIN;
     return j;
@@ -78,14 +79,22 @@ private Q_SLOTS:
     void attentionFirst()
     {
         Wall w;
-        const QList<StateTransition> fine { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } };
+        const QList<StateTransition> fine { { NodeRunState::Queued, T0, {} },
+            { NodeRunState::InMaintenance, w.now - MIN, {} } };
         w.jobs.applyJob(job(1, { node("web-1", fine) }, T0 + 50));
-        w.jobs.applyJob(job(2, { node("db-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } }, T0 + MIN) }, T0 + 40)); // stuck
-        w.jobs.applyJob(job(3, { node("api-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) }, T0 + 30));
+        w.jobs.applyJob(job(2,
+            { node("db-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, T0 + MIN, {} } },
+                T0 + MIN) },
+            T0 + 40)); // stuck
+        w.jobs.applyJob(job(3,
+            { node("api-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) }, T0 + 30));
         Job halted = job(4, { node("queue-1", fine) }, T0 + 20);
         halted.haltReason = QStringLiteral("queue-3 failed");
         w.jobs.applyJob(halted);
-        w.jobs.applyJob(job(5, { node("edge-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, w.now - 20 * MIN, {} } }) }, T0 + 10));
+        w.jobs.applyJob(job(5,
+            { node("edge-1",
+                { { NodeRunState::Queued, T0, {} }, { NodeRunState::WaitingForSlot, w.now - 20 * MIN, {} } }) },
+            T0 + 10));
         QCOMPARE(w.wall.visibleJobs(), (QList<qint64> { 2, 3, 4, 5, 1 }));
         QCOMPARE(w.wall.pageCount(), 1);
     }
@@ -94,9 +103,13 @@ private Q_SLOTS:
     {
         Wall w;
         for (int i = 1; i <= 40; ++i)
-            w.jobs.applyJob(job(i, { node(QStringLiteral("web-%1").arg(i), { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0 + i));
+            w.jobs.applyJob(job(i,
+                { node(QStringLiteral("web-%1").arg(i),
+                    { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) },
+                T0 + i));
         // One job fails: it stays on every page.
-        w.jobs.applyJob(job(99, { node("db-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) }, T0));
+        w.jobs.applyJob(job(
+            99, { node("db-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::Failed, T0 + MIN, {} } }) }, T0));
         QVERIFY(w.wall.pageCount() > 1);
         const QList<qint64> first = w.wall.visibleJobs();
         QCOMPARE(first.first(), qint64(99));
@@ -128,7 +141,10 @@ private Q_SLOTS:
         // busy wall grows by a raster for every tile it ever showed (the soak found ~70 MB).
         Wall w;
         for (int i = 1; i <= 40; ++i)
-            w.jobs.applyJob(job(i, { node(QStringLiteral("web-%1").arg(i), { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0 + i));
+            w.jobs.applyJob(job(i,
+                { node(QStringLiteral("web-%1").arg(i),
+                    { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) },
+                T0 + i));
         w.wall.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w.wall));
         QVERIFY(w.wall.pageCount() > 2);
@@ -197,7 +213,9 @@ private Q_SLOTS:
     void runningJobsTickAtMostOnceASecond()
     {
         Wall w;
-        w.jobs.applyJob(job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0));
+        w.jobs.applyJob(job(1,
+            { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) },
+            T0));
         QVERIFY(!w.wall.isTicking()); // hidden
         w.wall.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w.wall));
@@ -216,9 +234,11 @@ private Q_SLOTS:
         w.wall.setConnection(WallDisplay::Connection::Connecting, w.now - 42'000, "connection refused");
         QVERIFY(w.wall.isStale());
         QVERIFY(w.wall.isStaleClockRunning());
-        QCOMPARE(w.wall.staleText(), QStringLiteral("Reconnecting to the job service… last update 42 s ago (connection refused)"));
+        QCOMPARE(w.wall.staleText(),
+            QStringLiteral("Reconnecting to the job service… last update 42 s ago (connection refused)"));
         w.now += 5000;
-        QCOMPARE(w.wall.staleText(), QStringLiteral("Reconnecting to the job service… last update 47 s ago (connection refused)"));
+        QCOMPARE(w.wall.staleText(),
+            QStringLiteral("Reconnecting to the job service… last update 47 s ago (connection refused)"));
         w.wall.setConnection(WallDisplay::Connection::Disconnected, 0);
         QCOMPARE(w.wall.staleText(), QStringLiteral("Connection lost — no update yet"));
         w.wall.setConnection(WallDisplay::Connection::Connected, w.now);
@@ -266,7 +286,9 @@ private Q_SLOTS:
     void readOnlyDarkAndLargeType()
     {
         Wall w;
-        w.jobs.applyJob(job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0));
+        w.jobs.applyJob(job(1,
+            { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) },
+            T0));
         ServiceBudget b;
         b.service = QStringLiteral("web");
         b.instances = 4;
@@ -309,7 +331,9 @@ private Q_SLOTS:
     void budgetsInTroubleComeFirst()
     {
         Wall w;
-        w.jobs.applyJob(job(1, { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) }, T0));
+        w.jobs.applyJob(job(1,
+            { node("web-1", { { NodeRunState::Queued, T0, {} }, { NodeRunState::InMaintenance, w.now - MIN, {} } }) },
+            T0));
         ServiceBudget quiet;
         quiet.service = QStringLiteral("aaa");
         quiet.instances = 3;

@@ -180,6 +180,7 @@ SHOTS_HALTED = [
 SHOTS_DONE = [
     ("07-jobs-finished.png", "main", "Jobs page with the finished jobs and their node runs"),
     ("08-max-offline.png", "max-offline", "max_offline editor with its preview"),
+    ("09-launch.png", "launch", "launch dialog: the target's nodes with live health, budget and estimate"),
 ]
 # The halt scenario on db: the sample change breaks every db node it reaches (deploy.yml with break_on), so
 # whichever node goes first comes back unhealthy, keeps its slot (max_offline 1) and halts the rollout: the
